@@ -17,11 +17,17 @@ import (
 // environment. Relative database, pages.out_dir and github.app.private_key_file paths are made
 // relative to the directory of the file. A file with problems gives an *Error listing all of them.
 func Load(path string) (*Config, error) {
+	return LoadEnv(path, os.LookupEnv)
+}
+
+// LoadEnv is Load with its own environment lookup, for callers (and tests) that do not want
+// the process environment.
+func LoadEnv(path string, env func(string) (string, bool)) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load config: %w", err)
 	}
-	cfg, err := Parse(path, data, os.LookupEnv)
+	cfg, err := Parse(path, data, env)
 	if err != nil {
 		return nil, err
 	}
