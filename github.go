@@ -88,3 +88,13 @@ type PRIssueLink struct {
 	IssueKey string
 	Source   string
 }
+
+// GitHubPage describes one page of a GitHub list response, for paging and conditional
+// requests; connectors return it beside the items and the syncer stores ETag under URL.
+type GitHubPage struct {
+	URL         string    // the request URL: the key its ETag is remembered under
+	ETag        string    // the response's validator ("" when none)
+	NotModified bool      // 304 to If-None-Match: the page is as remembered
+	Next        int       // the next page number, 0 on the last page
+	ServerTime  time.Time // the response's Date (zero when absent)
+}
