@@ -1,0 +1,434 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cairn-dev/cairn"
+)
+
+// ETag is the validator of a conditional GET, remembered per request URL.
+type ETag struct {
+	URL  string
+	ETag string
+}
+
+// GitHubPRPage is one page of pull requests to store in one transaction: the PRs, the complete
+// review list and Jira links of each (they replace what was stored for those PRs), the ETags of
+// the requests the page came from, and the run's cursor.
+type GitHubPRPage struct {
+	Repo    string
+	PRs     []cairn.PullRequest
+	Reviews []cairn.Review
+	Links   []cairn.PRIssueLink
+	ETags   []ETag
+	Cursor  string
+}
+
+// GitHubIssuePage is one page of issues to store in one transaction.
+type GitHubIssuePage struct {
+	Repo   string
+	Issues []cairn.GitHubIssue
+	ETags  []ETag
+	Cursor string
+}
+
+// GitHubETag returns the ETag remembered for url, "" when none.
+func (db *DB) GitHubETag(ctx context.Context, url string) (string, error) {
+	var tag string
+	err := db.read.QueryRowContext(ctx, `SELECT etag FROM http_etags WHERE url = ?`, url).Scan(&tag)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read etag: %w", err)
+	}
+	return tag, nil
+}
+
+// PutGitHubETags remembers ETags outside a page (a 304 refreshes nothing, so this is rare).
+func (db *DB) PutGitHubETags(ctx context.Context, tags []ETag) error {
+	return db.Update(ctx, func(tx *sql.Tx) error { return putETags(ctx, tx, tags, db.Now()) })
+}
+
+func putETags(ctx context.Context, tx *sql.Tx, tags []ETag, now time.Time) error {
+	for _, t := range tags {
+		if t.URL == "" || t.ETag == "" {
+			continue
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO http_etags (url, etag, fetched_at) VALUES (?, ?, ?)
+			ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, fetched_at = excluded.fetched_at`,
+			t.URL, t.ETag, FormatTime(now))
+		if err != nil {
+			return fmt.Errorf("put etag: %w", err)
+		}
+	}
+	return nil
+}
+
+// SaveGitHubPullRequests upserts a page of pull requests with their reviews and links, the
+// page's ETags and the cursor, in one transaction. It returns how many PRs were new and how
+// many changed (a newer updated_at).
+func (db *DB) SaveGitHubPullRequests(ctx context.Context, page GitHubPRPage) (created, updated int, err error) {
+	now := db.Now()
+	err = db.Update(ctx, func(tx *sql.Tx) error {
+		prev, err := tx.PrepareContext(ctx, `SELECT updated_at FROM github_pull_requests WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer prev.Close()
+		up, err := tx.PrepareContext(ctx, `INSERT INTO github_pull_requests (id, repo, number, title, state, draft,
+			author, head_ref, base_ref, created_at, updated_at, closed_at, merged_at, milestone, labels,
+			requested_reviewers, deleted_at, raw_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
+			ON CONFLICT (id) DO UPDATE SET repo = excluded.repo, number = excluded.number, title = excluded.title,
+			state = excluded.state, draft = excluded.draft, author = excluded.author, head_ref = excluded.head_ref,
+			base_ref = excluded.base_ref, created_at = excluded.created_at, updated_at = excluded.updated_at,
+			closed_at = excluded.closed_at, merged_at = excluded.merged_at, milestone = excluded.milestone,
+			labels = excluded.labels, requested_reviewers = excluded.requested_reviewers, deleted_at = NULL,
+			raw_json = excluded.raw_json`)
+		if err != nil {
+			return err
+		}
+		defer up.Close()
+		delReviews, err := tx.PrepareContext(ctx, `DELETE FROM github_reviews WHERE repo = ? AND number = ?`)
+		if err != nil {
+			return err
+		}
+		defer delReviews.Close()
+		delLinks, err := tx.PrepareContext(ctx, `DELETE FROM pr_issue_links WHERE repo = ? AND number = ?`)
+		if err != nil {
+			return err
+		}
+		defer delLinks.Close()
+		for _, p := range page.PRs {
+			var old sql.NullString
+			switch err := prev.QueryRowContext(ctx, p.ID).Scan(&old); {
+			case err == sql.ErrNoRows:
+				created++
+			case err != nil:
+				return err
+			case old.String != FormatTime(p.Updated):
+				updated++
+			}
+			if _, err := up.ExecContext(ctx, p.ID, p.Repo, p.Number, p.Title, p.State, boolInt(p.Draft),
+				NullString(p.Author), NullString(p.HeadRef), NullString(p.BaseRef), FormatTime(p.Created),
+				FormatTime(p.Updated), NullTime(p.Closed), NullTime(p.Merged), NullString(p.Milestone),
+				JSONList(p.Labels), JSONList(p.RequestedReviewers), rawText(p.Raw)); err != nil {
+				return fmt.Errorf("upsert pull request %s#%d: %w", p.Repo, p.Number, err)
+			}
+			if _, err := delReviews.ExecContext(ctx, p.Repo, p.Number); err != nil {
+				return err
+			}
+			if _, err := delLinks.ExecContext(ctx, p.Repo, p.Number); err != nil {
+				return err
+			}
+		}
+		if err := insertReviews(ctx, tx, page.Reviews); err != nil {
+			return err
+		}
+		if err := insertLinks(ctx, tx, page.Links); err != nil {
+			return err
+		}
+		if err := putETags(ctx, tx, page.ETags, now); err != nil {
+			return err
+		}
+		if page.Cursor != "" {
+			return SetCursor(ctx, tx, cairn.ConnectorGitHub, page.Repo, page.Cursor, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("save github pull requests of %s: %w", page.Repo, err)
+	}
+	return created, updated, nil
+}
+
+func rawText(b []byte) string {
+	if len(b) == 0 {
+		return "{}"
+	}
+	return string(b)
+}
+
+func insertReviews(ctx context.Context, tx *sql.Tx, reviews []cairn.Review) error {
+	if len(reviews) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO github_reviews (id, repo, number, author, state, submitted_at, raw_json)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET repo = excluded.repo, number = excluded.number,
+		author = excluded.author, state = excluded.state, submitted_at = excluded.submitted_at, raw_json = excluded.raw_json`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, r := range reviews {
+		if _, err := st.ExecContext(ctx, r.ID, r.Repo, r.Number, NullString(r.Author), r.State,
+			NullTime(r.SubmittedAt), rawText(r.Raw)); err != nil {
+			return fmt.Errorf("upsert review %d: %w", r.ID, err)
+		}
+	}
+	return nil
+}
+
+func insertLinks(ctx context.Context, tx *sql.Tx, links []cairn.PRIssueLink) error {
+	if len(links) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO pr_issue_links (repo, number, issue_key, source) VALUES (?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, l := range links {
+		if _, err := st.ExecContext(ctx, l.Repo, l.Number, l.IssueKey, l.Source); err != nil {
+			return fmt.Errorf("insert link %s#%d %s: %w", l.Repo, l.Number, l.IssueKey, err)
+		}
+	}
+	return nil
+}
+
+// SaveGitHubIssues upserts a page of issues with the page's ETags and the cursor, in one
+// transaction, and returns how many were new and how many changed.
+func (db *DB) SaveGitHubIssues(ctx context.Context, page GitHubIssuePage) (created, updated int, err error) {
+	now := db.Now()
+	err = db.Update(ctx, func(tx *sql.Tx) error {
+		prev, err := tx.PrepareContext(ctx, `SELECT updated_at FROM github_issues WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer prev.Close()
+		up, err := tx.PrepareContext(ctx, `INSERT INTO github_issues (id, repo, number, title, state, author,
+			milestone, labels, created_at, updated_at, closed_at, deleted_at, raw_json)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
+			ON CONFLICT (id) DO UPDATE SET repo = excluded.repo, number = excluded.number, title = excluded.title,
+			state = excluded.state, author = excluded.author, milestone = excluded.milestone, labels = excluded.labels,
+			created_at = excluded.created_at, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
+			deleted_at = NULL, raw_json = excluded.raw_json`)
+		if err != nil {
+			return err
+		}
+		defer up.Close()
+		for _, is := range page.Issues {
+			var old sql.NullString
+			switch err := prev.QueryRowContext(ctx, is.ID).Scan(&old); {
+			case err == sql.ErrNoRows:
+				created++
+			case err != nil:
+				return err
+			case old.String != FormatTime(is.Updated):
+				updated++
+			}
+			if _, err := up.ExecContext(ctx, is.ID, is.Repo, is.Number, is.Title, is.State, NullString(is.Author),
+				NullString(is.Milestone), JSONList(is.Labels), FormatTime(is.Created), FormatTime(is.Updated),
+				NullTime(is.Closed), rawText(is.Raw)); err != nil {
+				return fmt.Errorf("upsert issue %s#%d: %w", is.Repo, is.Number, err)
+			}
+		}
+		if err := putETags(ctx, tx, page.ETags, now); err != nil {
+			return err
+		}
+		if page.Cursor != "" {
+			return SetCursor(ctx, tx, cairn.ConnectorGitHub, page.Repo, page.Cursor, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("save github issues of %s: %w", page.Repo, err)
+	}
+	return created, updated, nil
+}
+
+// SaveGitHubMilestones upserts a repo's milestones; when complete (the whole list was read),
+// milestones missing from it are soft-deleted.
+func (db *DB) SaveGitHubMilestones(ctx context.Context, repo string, ms []cairn.Milestone, complete bool, etags []ETag) error {
+	now := db.Now()
+	err := db.Update(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO github_milestones (repo, number, id, title, state, due_on,
+			closed_at, open_issues, closed_issues, deleted_at, raw_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
+			ON CONFLICT (repo, number) DO UPDATE SET id = excluded.id, title = excluded.title, state = excluded.state,
+			due_on = excluded.due_on, closed_at = excluded.closed_at, open_issues = excluded.open_issues,
+			closed_issues = excluded.closed_issues, deleted_at = NULL, raw_json = excluded.raw_json`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		numbers := make([]any, 0, len(ms)+2)
+		numbers = append(numbers, FormatTime(now), repo)
+		for _, m := range ms {
+			if _, err := st.ExecContext(ctx, repo, m.Number, m.ID, m.Title, m.State, NullTime(m.DueOn),
+				NullTime(m.ClosedAt), m.OpenIssues, m.ClosedIssues, rawText(m.Raw)); err != nil {
+				return fmt.Errorf("upsert milestone %d: %w", m.Number, err)
+			}
+			numbers = append(numbers, m.Number)
+		}
+		if complete {
+			q := `UPDATE github_milestones SET deleted_at = ? WHERE repo = ? AND deleted_at IS NULL`
+			if len(ms) > 0 {
+				q += ` AND number NOT IN (` + placeholders(len(ms)) + `)`
+			}
+			if _, err := tx.ExecContext(ctx, q, numbers...); err != nil {
+				return err
+			}
+		}
+		return putETags(ctx, tx, etags, now)
+	})
+	if err != nil {
+		return fmt.Errorf("save github milestones of %s: %w", repo, err)
+	}
+	return nil
+}
+
+// SaveGitHubLabels upserts a repo's labels; when complete, labels missing from the list are
+// removed (labels carry no history; PRs and issues keep their label names).
+func (db *DB) SaveGitHubLabels(ctx context.Context, repo string, labels []cairn.Label, complete bool, etags []ETag) error {
+	err := db.Update(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO github_labels (repo, name, color, description) VALUES (?, ?, ?, ?)
+			ON CONFLICT (repo, name) DO UPDATE SET color = excluded.color, description = excluded.description`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		names := []any{repo}
+		for _, l := range labels {
+			if _, err := st.ExecContext(ctx, repo, l.Name, l.Color, l.Description); err != nil {
+				return fmt.Errorf("upsert label %q: %w", l.Name, err)
+			}
+			names = append(names, l.Name)
+		}
+		if complete {
+			q := `DELETE FROM github_labels WHERE repo = ?`
+			if len(labels) > 0 {
+				q += ` AND name NOT IN (` + placeholders(len(labels)) + `)`
+			}
+			if _, err := tx.ExecContext(ctx, q, names...); err != nil {
+				return err
+			}
+		}
+		return putETags(ctx, tx, etags, db.Now())
+	})
+	if err != nil {
+		return fmt.Errorf("save github labels of %s: %w", repo, err)
+	}
+	return nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// GitHub item kinds for GitHubNumbers and MarkGitHubDeleted.
+const (
+	GitHubIssues = "issues"
+	GitHubPulls  = "pulls"
+)
+
+func githubTable(kind string) (string, error) {
+	switch kind {
+	case GitHubIssues:
+		return "github_issues", nil
+	case GitHubPulls:
+		return "github_pull_requests", nil
+	}
+	return "", fmt.Errorf("unknown github kind %q", kind)
+}
+
+// GitHubNumbers returns the numbers of a repo's stored, not deleted, issues or pull requests.
+func (db *DB) GitHubNumbers(ctx context.Context, repo, kind string) ([]int, error) {
+	table, err := githubTable(kind)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT number FROM `+table+` WHERE repo = ? AND deleted_at IS NULL ORDER BY number`, repo)
+	if err != nil {
+		return nil, fmt.Errorf("list github %s of %s: %w", kind, repo, err)
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var n int
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// MarkGitHubDeleted soft-deletes issues or pull requests (deleted_at = at) and returns how
+// many rows changed.
+func (db *DB) MarkGitHubDeleted(ctx context.Context, repo, kind string, numbers []int, at time.Time) (int, error) {
+	table, err := githubTable(kind)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = db.Update(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `UPDATE `+table+` SET deleted_at = ? WHERE repo = ? AND number = ? AND deleted_at IS NULL`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, num := range numbers {
+			res, err := st.ExecContext(ctx, FormatTime(at), repo, num)
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += int(k)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("mark github %s of %s deleted: %w", kind, repo, err)
+	}
+	return n, nil
+}
+
+// SaveGitHubOwnerRepos replaces the remembered repositories of an owner ("owner/*").
+func (db *DB) SaveGitHubOwnerRepos(ctx context.Context, owner string, repos []string, archived []bool, etags []ETag) error {
+	now := db.Now()
+	err := db.Update(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM github_repos WHERE owner = ?`, owner); err != nil {
+			return err
+		}
+		st, err := tx.PrepareContext(ctx, `INSERT INTO github_repos (repo, owner, archived, seen_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (repo) DO UPDATE SET owner = excluded.owner, archived = excluded.archived, seen_at = excluded.seen_at`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for i, r := range repos {
+			if _, err := st.ExecContext(ctx, r, owner, boolInt(i < len(archived) && archived[i]), FormatTime(now)); err != nil {
+				return err
+			}
+		}
+		return putETags(ctx, tx, etags, now)
+	})
+	if err != nil {
+		return fmt.Errorf("save github repos of %s: %w", owner, err)
+	}
+	return nil
+}
+
+// GitHubOwnerRepos returns the remembered repositories of an owner.
+func (db *DB) GitHubOwnerRepos(ctx context.Context, owner string) (repos []string, archived []bool, err error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT repo, archived FROM github_repos WHERE owner = ? ORDER BY repo`, owner)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list github repos of %s: %w", owner, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r string
+		var a bool
+		if err := rows.Scan(&r, &a); err != nil {
+			return nil, nil, err
+		}
+		repos = append(repos, r)
+		archived = append(archived, a)
+	}
+	return repos, archived, rows.Err()
+}
