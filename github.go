@@ -97,4 +97,5 @@ type GitHubPage struct {
 	NotModified bool      // 304 to If-None-Match: the page is as remembered
 	Next        int       // the next page number, 0 on the last page
 	ServerTime  time.Time // the response's Date (zero when absent)
+	Oldest      time.Time // the least updated_at of the page's items, filtered ones included
 }

@@ -24,7 +24,7 @@ func pageParam(page int) string {
 
 // PullRequests returns one page of a repo's pull requests, most recently updated first
 // (state=all&sort=updated&direction=desc), 100 a page. etags makes the request conditional.
-func (c *Client) PullRequests(ctx context.Context, repo string, page int, etags ETagFunc) ([]cairn.PullRequest, cairn.GitHubPage, error) {
+func (c *Client) PullRequests(ctx context.Context, repo string, page int, etags func(url string) string) ([]cairn.PullRequest, cairn.GitHubPage, error) {
 	owner, name, err := splitRepo(repo)
 	if err != nil {
 		return nil, cairn.GitHubPage{}, err
@@ -42,13 +42,14 @@ func (c *Client) PullRequests(ctx context.Context, repo string, page int, etags 
 	out := make([]cairn.PullRequest, len(items))
 	for i := range items {
 		out[i] = pullRequest(repo, &items[i], raws[i])
+		pg.Oldest = oldest(pg.Oldest, out[i].Updated)
 	}
 	return out, pg, nil
 }
 
 // Issues returns one page of a repo's issues (never pull requests), most recently updated first;
 // a non-zero since keeps only issues updated at or after it.
-func (c *Client) Issues(ctx context.Context, repo string, page int, since time.Time, etags ETagFunc) ([]cairn.GitHubIssue, cairn.GitHubPage, error) {
+func (c *Client) Issues(ctx context.Context, repo string, page int, since time.Time, etags func(url string) string) ([]cairn.GitHubIssue, cairn.GitHubPage, error) {
 	owner, name, err := splitRepo(repo)
 	if err != nil {
 		return nil, cairn.GitHubPage{}, err
@@ -69,6 +70,7 @@ func (c *Client) Issues(ctx context.Context, repo string, page int, since time.T
 	}
 	out := make([]cairn.GitHubIssue, 0, len(items))
 	for i := range items {
+		pg.Oldest = oldest(pg.Oldest, items[i].GetUpdatedAt().Time.UTC())
 		if items[i].IsPullRequest() {
 			continue
 		}
@@ -147,7 +149,7 @@ func (c *Client) Links(ctx context.Context, pr cairn.PullRequest) ([]cairn.PRIss
 }
 
 // Milestones returns one page of a repo's milestones (open and closed).
-func (c *Client) Milestones(ctx context.Context, repo string, page int, etags ETagFunc) ([]cairn.Milestone, cairn.GitHubPage, error) {
+func (c *Client) Milestones(ctx context.Context, repo string, page int, etags func(url string) string) ([]cairn.Milestone, cairn.GitHubPage, error) {
 	owner, name, err := splitRepo(repo)
 	if err != nil {
 		return nil, cairn.GitHubPage{}, err
@@ -169,7 +171,7 @@ func (c *Client) Milestones(ctx context.Context, repo string, page int, etags ET
 }
 
 // Labels returns one page of a repo's labels.
-func (c *Client) Labels(ctx context.Context, repo string, page int, etags ETagFunc) ([]cairn.Label, cairn.GitHubPage, error) {
+func (c *Client) Labels(ctx context.Context, repo string, page int, etags func(url string) string) ([]cairn.Label, cairn.GitHubPage, error) {
 	owner, name, err := splitRepo(repo)
 	if err != nil {
 		return nil, cairn.GitHubPage{}, err
@@ -192,7 +194,7 @@ func (c *Client) Labels(ctx context.Context, repo string, page int, etags ETagFu
 
 // OwnerRepos returns one page of an organization's repositories (or a user's, when owner is
 // not an organization) as owner/name, with whether each is archived.
-func (c *Client) OwnerRepos(ctx context.Context, owner string, page int, etags ETagFunc) (repos []string, archived []bool, pg cairn.GitHubPage, err error) {
+func (c *Client) OwnerRepos(ctx context.Context, owner string, page int, etags func(url string) string) (repos []string, archived []bool, pg cairn.GitHubPage, err error) {
 	o := strings.TrimSpace(owner)
 	if o == "" || strings.Contains(o, "/") {
 		return nil, nil, pg, errors.New("github owner: empty or contains /")
@@ -252,4 +254,11 @@ func (c *Client) Gone(ctx context.Context, repo, kind string, number int) (bool,
 		return !strings.EqualFold(item.Base.Repo.FullName, repo), nil
 	}
 	return false, nil
+}
+
+func oldest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }

@@ -15,13 +15,10 @@ import (
 	"github.com/cairn-dev/cairn"
 )
 
-// ETagFunc returns the ETag remembered for a request URL, "" for none (an unconditional request).
-type ETagFunc func(url string) string
-
 // get sends a GET for path (relative to the base URL, with its query) and returns the body of a
 // 2xx answer. A 304 returns page.NotModified and no body. Rate limits that got past the
 // transport (go-github's local short-circuit) are waited out here.
-func (c *Client) get(ctx context.Context, path string, etags ETagFunc) ([]byte, cairn.GitHubPage, error) {
+func (c *Client) get(ctx context.Context, path string, etags func(url string) string) ([]byte, cairn.GitHubPage, error) {
 	var page cairn.GitHubPage
 	for attempt := 0; ; attempt++ {
 		req, err := c.gh.NewRequest(http.MethodGet, path, nil)
