@@ -41,13 +41,13 @@ type Fault int
 
 // Faults on demand.
 const (
-	FaultPrimary            Fault = iota + 1 // exhaust the primary budget: 403, remaining 0, until reset
-	FaultPrimary429                          // as FaultPrimary, answered with 429
-	FaultSecondary                           // 403 secondary limit with Retry-After
-	FaultSecondaryNoRetry                    // 403 secondary limit without Retry-After
-	Fault429                                 // 429 with Retry-After
-	Fault5xx                                 // 502 Bad Gateway
-	FaultMalformed                           // 200 with a truncated JSON body
+	FaultPrimary          Fault = iota + 1 // exhaust the primary budget: 403, remaining 0, until reset
+	FaultPrimary429                        // as FaultPrimary, answered with 429
+	FaultSecondary                         // 403 secondary limit with Retry-After
+	FaultSecondaryNoRetry                  // 403 secondary limit without Retry-After
+	Fault429                               // 429 with Retry-After
+	Fault5xx                               // 502 Bad Gateway
+	FaultMalformed                         // 200 with a truncated JSON body
 )
 
 type fault struct {
