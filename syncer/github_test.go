@@ -81,7 +81,7 @@ type envOptions struct {
 	baseURL func(*githubtest.Server) string
 }
 
-func newEnv(t *testing.T, data []githubtest.Repo, o envOptions) *env {
+func newEnv(t testing.TB, data []githubtest.Repo, o envOptions) *env {
 	t.Helper()
 	clock := newClock()
 	o.srv.Now = clock.Now
@@ -107,7 +107,7 @@ func newEnv(t *testing.T, data []githubtest.Repo, o envOptions) *env {
 	return &env{srv: srv, client: client, db: openDB(t, clock), clock: clock, projects: co.JiraProjects}
 }
 
-func openDB(t *testing.T, clock *fakeClock) *store.DB {
+func openDB(t testing.TB, clock *fakeClock) *store.DB {
 	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "cairn.db"))
 	if err != nil {
@@ -452,4 +452,97 @@ func testKey(t *testing.T) *rsa.PrivateKey {
 
 func pemOf(key *rsa.PrivateKey) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+}
+
+func benchEnv(b *testing.B, data []githubtest.Repo, latency time.Duration) *env {
+	b.Helper()
+	return newEnv(b, data, envOptions{srv: githubtest.Options{RateLimit: 1 << 30, Latency: latency}})
+}
+
+// BenchmarkGitHubFullSync syncs one repo of 10,000 PRs (with reviews) into a fresh database.
+func BenchmarkGitHubFullSync(b *testing.B) {
+	const prs = 10000
+	data := githubtest.Generate(githubtest.GenOptions{PRsPerRepo: prs, IssuesPerRepo: 500, Seed: 9})
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		e := benchEnv(b, data, 0)
+		b.StartTimer()
+		start := time.Now()
+		res, err := e.runner("acme/repo00").Run(context.Background(), true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		el := time.Since(start)
+		st := e.srv.Stats()
+		b.ReportMetric(float64(prs)/el.Seconds(), "prs/s")
+		b.ReportMetric(float64(st.ByRoute["pulls"])/(prs/100), "pull_list_req/100prs")
+		b.ReportMetric(float64(st.ByRoute["issues"]), "issue_list_req")
+		b.ReportMetric(float64(st.ByRoute["reviews"])/prs, "review_req/pr")
+		b.ReportMetric(float64(st.Requests), "requests")
+		b.ReportMetric(float64(res.Counts.Reviews), "reviews")
+	}
+}
+
+// BenchmarkGitHubIncremental5PRs touches 5 PRs of a 10,000-PR repo and syncs again.
+func BenchmarkGitHubIncremental5PRs(b *testing.B) {
+	data := githubtest.Generate(githubtest.GenOptions{PRsPerRepo: 10000, Seed: 10})
+	e := benchEnv(b, data, 0)
+	if _, err := e.runner("acme/repo00").Run(context.Background(), false); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e.clock.Advance(time.Hour)
+		for _, n := range []int{1, 2000, 4000, 6000, 8000} {
+			if err := e.srv.UpdatePR("acme/repo00", n, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		e.srv.ResetStats()
+		if _, err := e.runner("acme/repo00").Run(context.Background(), false); err != nil {
+			b.Fatal(err)
+		}
+		st := e.srv.Stats()
+		b.ReportMetric(float64(st.Requests), "requests")
+		b.ReportMetric(float64(st.Charged), "charged_requests")
+	}
+}
+
+// BenchmarkGitHubIdle syncs an unchanged 10,000-PR repo.
+func BenchmarkGitHubIdle(b *testing.B) {
+	e := benchEnv(b, githubtest.Generate(githubtest.GenOptions{PRsPerRepo: 10000, Seed: 11}), 0)
+	if _, err := e.runner("acme/repo00").Run(context.Background(), false); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e.srv.ResetStats()
+		if _, err := e.runner("acme/repo00").Run(context.Background(), false); err != nil {
+			b.Fatal(err)
+		}
+		st := e.srv.Stats()
+		b.ReportMetric(float64(st.Requests), "requests")
+		b.ReportMetric(float64(st.Charged), "charged_requests")
+	}
+}
+
+// BenchmarkGitHubConcurrentRepos syncs 40 small repos with 100 ms of latency per request,
+// one repo at a time and four at a time, and reports the ratio.
+func BenchmarkGitHubConcurrentRepos(b *testing.B) {
+	data := githubtest.Generate(githubtest.GenOptions{Repos: 40, PRsPerRepo: 2, IssuesPerRepo: 1, Seed: 12})
+	for i := 0; i < b.N; i++ {
+		var took [2]time.Duration
+		for k, conc := range []int{1, 4} {
+			e := benchEnv(b, data, 100*time.Millisecond)
+			g := syncer.NewGitHub(e.db, e.client, syncer.GitHubOptions{Repos: []string{"acme/*"}, Concurrency: conc}, nil, nil)
+			start := time.Now()
+			if _, err := g.Run(context.Background(), false); err != nil {
+				b.Fatal(err)
+			}
+			took[k] = time.Since(start)
+		}
+		b.ReportMetric(took[0].Seconds(), "sequential_s")
+		b.ReportMetric(took[1].Seconds(), "concurrent4_s")
+		b.ReportMetric(took[1].Seconds()/took[0].Seconds(), "ratio")
+	}
 }
