@@ -1,6 +1,7 @@
 package github
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,17 +65,36 @@ func (c *Client) Issues(ctx context.Context, repo string, page int, since time.T
 	if err != nil || pg.NotModified {
 		return nil, pg, err
 	}
-	items, raws, err := decodeList[gh.Issue](path, body)
-	if err != nil {
-		return nil, pg, err
+	var raws []json.RawMessage
+	if err := json.Unmarshal(body, &raws); err != nil {
+		return nil, pg, &requestError{"GET", path, errMalformed(err)}
 	}
-	out := make([]cairn.GitHubIssue, 0, len(items))
-	for i := range items {
-		pg.Oldest = oldest(pg.Oldest, items[i].GetUpdatedAt().Time.UTC())
-		if items[i].IsPullRequest() {
+	out := make([]cairn.GitHubIssue, 0, len(raws))
+	for _, raw := range raws {
+		// Pull requests come back as issues with a "pull_request" key: read only what is
+		// needed to skip them, and decode real issues in full.
+		if bytes.Contains(raw, []byte(`"pull_request"`)) {
+			var probe struct {
+				PullRequest json.RawMessage `json:"pull_request"`
+				UpdatedAt   time.Time       `json:"updated_at"`
+			}
+			if err := json.Unmarshal(raw, &probe); err != nil {
+				return nil, pg, &requestError{"GET", path, errMalformed(err)}
+			}
+			if len(probe.PullRequest) > 0 && string(probe.PullRequest) != "null" {
+				pg.Oldest = oldest(pg.Oldest, probe.UpdatedAt.UTC())
+				continue
+			}
+		}
+		var it gh.Issue
+		if err := json.Unmarshal(raw, &it); err != nil {
+			return nil, pg, &requestError{"GET", path, errMalformed(err)}
+		}
+		pg.Oldest = oldest(pg.Oldest, it.GetUpdatedAt().Time.UTC())
+		if it.IsPullRequest() {
 			continue
 		}
-		out = append(out, issue(repo, &items[i], raws[i]))
+		out = append(out, issue(repo, &it, raw))
 	}
 	return out, pg, nil
 }

@@ -112,11 +112,15 @@ func (s *Server) pulls(h http.Header, r *http.Request, repo *repoState, q url.Va
 		by = "created"
 	}
 	asc := q.Get("direction") == "asc" || (q.Get("direction") == "" && by != "created")
-	var list []*PR
-	for _, p := range repo.sortedPRs(by, asc) {
-		if stateMatch(q.Get("state"), p.State) {
-			list = append(list, p)
+	list := repo.sortedPRs(by, asc)
+	if q.Get("state") != "all" {
+		var filtered []*PR
+		for _, p := range list {
+			if stateMatch(q.Get("state"), p.State) {
+				filtered = append(filtered, p)
+			}
 		}
+		list = filtered
 	}
 	return http.StatusOK, pageOf(h, r, perPage, page, len(list), func(i int) []byte {
 		p := list[i]
@@ -138,8 +142,12 @@ func (s *Server) issueList(h http.Header, r *http.Request, repo *repoState, q ur
 		}
 		since = t
 	}
-	var list []issueEntry
-	for _, e := range repo.sortedIssues(by, asc) {
+	list := repo.sortedIssues(by, asc)
+	if q.Get("state") == "all" && since.IsZero() && len(repo.deleted) == 0 {
+		return http.StatusOK, pageOf(h, r, perPage, page, len(list), func(i int) []byte { return repo.renderEntry(list[i]) }), "issues"
+	}
+	var filtered []issueEntry
+	for _, e := range list {
 		if repo.deleted[e.number] || e.updated.Before(since) {
 			continue
 		}
@@ -150,16 +158,17 @@ func (s *Server) issueList(h http.Header, r *http.Request, repo *repoState, q ur
 			state = repo.issues[e.number].State
 		}
 		if stateMatch(q.Get("state"), state) {
-			list = append(list, e)
+			filtered = append(filtered, e)
 		}
 	}
-	return http.StatusOK, pageOf(h, r, perPage, page, len(list), func(i int) []byte {
-		e := list[i]
-		if e.pr {
-			return repo.cached("pri:"+strconv.Itoa(e.number), func() []byte { return repo.renderPRIssue(repo.prs[e.number]) })
-		}
-		return repo.cached("issue:"+strconv.Itoa(e.number), func() []byte { return repo.renderIssue(repo.issues[e.number]) })
-	}), "issues"
+	return http.StatusOK, pageOf(h, r, perPage, page, len(filtered), func(i int) []byte { return repo.renderEntry(filtered[i]) }), "issues"
+}
+
+func (r *repoState) renderEntry(e issueEntry) []byte {
+	if e.pr {
+		return r.cached("pri:"+strconv.Itoa(e.number), func() []byte { return r.renderPRIssue(r.prs[e.number]) })
+	}
+	return r.cached("issue:"+strconv.Itoa(e.number), func() []byte { return r.renderIssue(r.issues[e.number]) })
 }
 
 func (s *Server) milestoneList(h http.Header, r *http.Request, repo *repoState, q url.Values, perPage, page int) (int, []byte, string) {
