@@ -1,0 +1,193 @@
+package rollup
+
+import (
+	"slices"
+	"sort"
+	"time"
+)
+
+// withDefaults fills the zero fields of spec.
+func withDefaults(spec Spec) Spec {
+	if spec.Trials <= 0 {
+		spec.Trials = DefaultForecastTrials
+	}
+	if spec.HistoryWeeks <= 0 {
+		spec.HistoryWeeks = DefaultHistoryWeeks
+	}
+	if spec.StaleDays <= 0 {
+		spec.StaleDays = DefaultStaleDays
+	}
+	if spec.ReviewWaitHours <= 0 {
+		spec.ReviewWaitHours = DefaultReviewWaitHours
+	}
+	d := DefaultThresholds()
+	t := &spec.Thresholds
+	if t.RedOnTime == 0 {
+		t.RedOnTime = d.RedOnTime
+	}
+	if t.AmberOnTime == 0 {
+		t.AmberOnTime = d.AmberOnTime
+	}
+	if t.StalledDays == 0 {
+		t.StalledDays = d.StalledDays
+	}
+	if t.ScopeGrowthWeek == 0 {
+		t.ScopeGrowthWeek = d.ScopeGrowthWeek
+	}
+	if t.StaleDataHours == 0 {
+		t.StaleDataHours = d.StaleDataHours
+	}
+	return spec
+}
+
+// newComputer indexes the input and maps every milestone onto its items.
+func newComputer(in *Input, spec Spec, asOf time.Time) (*computer, [][]int32) {
+	spec = withDefaults(spec)
+	w := newWorld(&in.Data, &spec)
+	c := &computer{w: w, spec: spec, asOf: asOf, win: newWindow(asOf, spec.HistoryWeeks),
+		history: indexHistory(in.History), dataAge: in.Data.DataAsOf, itemMs: map[int32][]int32{}}
+	stamp := make([]int32, len(w.items))
+	var members [][]int32
+	for _, p := range spec.Programs {
+		for k := range p.Milestones {
+			id := int32(len(members))
+			list := w.members(&p.Milestones[k], stamp, id+1)
+			members = append(members, list)
+			c.msProgram = append(c.msProgram, p.Name)
+			c.msName = append(c.msName, p.Milestones[k].Name)
+			for _, i := range list {
+				c.itemMs[i] = append(c.itemMs[i], id)
+			}
+		}
+	}
+	return c, members
+}
+
+// Compute rolls the input up into a report as of asOf. It is pure: the same input, spec and
+// asOf give the same report (forecasts are seeded per milestone and ISO week).
+func Compute(in Input, spec Spec, asOf time.Time) *Report {
+	asOf = asOf.UTC()
+	c, members := newComputer(&in, spec, asOf)
+	w := c.w
+	r := &Report{AsOf: asOf, Week: ISOWeek(asOf), DataAsOf: in.Data.DataAsOf}
+	if r.DataAsOf == nil {
+		r.DataAsOf = map[string]time.Time{}
+	}
+
+	// Team throughput and flow: every item and PR of the team.
+	teamItems := map[string][]int32{}
+	for i := range w.items {
+		teamItems[w.items[i].team] = append(teamItems[w.items[i].team], int32(i))
+	}
+	teamPRs := map[string][]int32{}
+	for p := range w.data.PRs {
+		t := w.repoTeam(w.data.PRs[p].Repo)
+		teamPRs[t] = append(teamPRs[t], int32(p))
+		if _, ok := teamItems[t]; !ok {
+			teamItems[t] = nil
+		}
+	}
+	for _, t := range c.spec.Teams {
+		if _, ok := teamItems[t.Name]; !ok {
+			teamItems[t.Name] = nil
+		}
+	}
+	teams := make([]string, 0, len(teamItems))
+	for t := range teamItems {
+		teams = append(teams, t)
+	}
+	sort.Strings(teams)
+	c.teamTP = make(map[string][]int, len(teams))
+	r.Teams = make([]TeamFlow, 0, len(teams))
+	for _, t := range teams {
+		f := w.flow(teamItems[t], teamPRs[t], &c.win)
+		tp := make([]int, len(f.Throughput))
+		for k, wc := range f.Throughput {
+			tp[k] = wc.Count
+		}
+		c.teamTP[t] = tp
+		r.Teams = append(r.Teams, TeamFlow{Team: t, Flow: f})
+	}
+
+	g := 0
+	progStamp := make([]int32, len(w.items))
+	for pi, ps := range c.spec.Programs {
+		pr := ProgramReport{Name: ps.Name}
+		var progItems, progPRs []int32
+		for k := range ps.Milestones {
+			list := members[g]
+			g++
+			m, last := c.milestone(ps.Name, &ps.Milestones[k], list)
+			c.rubric(&m, last)
+			pr.Milestones = append(pr.Milestones, m)
+			for _, i := range list {
+				if progStamp[i] != int32(pi+1) {
+					progStamp[i] = int32(pi + 1)
+					progItems = append(progItems, i)
+					it := &w.items[i]
+					if it.pr >= 0 {
+						progPRs = append(progPRs, it.pr)
+					}
+					progPRs = append(progPRs, it.prs...)
+				}
+			}
+			pr.Blockers = append(pr.Blockers, m.Blockers...)
+		}
+		slices.Sort(progItems)
+		pr.Flow = w.flow(progItems, progPRs, &c.win)
+		pr.Blockers = uniqueBlockers(pr.Blockers)
+		for _, b := range pr.Blockers {
+			if b.Reason == BlockedByLink && (b.OtherProgram != "" || b.BlockingTeam != b.Blocked.Team) {
+				pr.Dependencies = append(pr.Dependencies, b)
+			}
+		}
+		programStatus(&pr)
+		r.Programs = append(r.Programs, pr)
+	}
+	return r
+}
+
+func uniqueBlockers(bs []Blocker) []Blocker {
+	key := func(b Blocker) string {
+		k := b.Blocked.Key + "\x00" + b.Reason
+		if b.Blocking != nil {
+			k += "\x00" + b.Blocking.Key
+		}
+		return k
+	}
+	slices.SortStableFunc(bs, func(a, b Blocker) int { return compareStrings(key(a), key(b)) })
+	return slices.CompactFunc(bs, func(a, b Blocker) bool { return key(a) == key(b) })
+}
+
+// Backfill reconstructs, for a new install, each milestone's snapshots of the days days before
+// asOf's day from the status history (see computer.backfill).
+func Backfill(in Input, spec Spec, asOf time.Time, days int) []Snapshot {
+	c, members := newComputer(&in, spec, asOf.UTC())
+	var out []Snapshot
+	g := 0
+	for _, p := range c.spec.Programs {
+		for _, ms := range p.Milestones {
+			out = append(out, c.backfill(p.Name, ms.Name, members[g], days)...)
+			g++
+		}
+	}
+	return out
+}
+
+// Snapshots returns the report's snapshot of each milestone, dated asOf's day.
+func Snapshots(r *Report) []Snapshot {
+	var out []Snapshot
+	for _, p := range r.Programs {
+		for _, m := range p.Milestones {
+			s := Snapshot{Program: p.Name, Milestone: m.Name, Day: dayStart(r.AsOf),
+				Scope: m.Scope.Total, Done: m.Scope.Done, InProgress: m.Scope.InProgress,
+				ScopePoints: m.Scope.TotalPoints, DonePoints: m.Scope.DonePoints,
+				P50: m.Forecast.P50, P85: m.Forecast.P85, P95: m.Forecast.P95, OnTime: -1, Status: m.Status}
+			if m.Forecast.OnTime != nil {
+				s.OnTime = *m.Forecast.OnTime
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,210 @@
+package rollup
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cairn-dev/cairn"
+)
+
+// computer holds what every milestone of one Compute call shares.
+type computer struct {
+	w       *world
+	spec    Spec
+	asOf    time.Time
+	win     window
+	history map[[2]string][]Snapshot // by program and milestone, oldest first
+	teamTP  map[string][]int         // weekly throughput per team
+	dataAge map[string]time.Time
+
+	msProgram []string          // global milestone id → program
+	msName    []string          // global milestone id → milestone
+	itemMs    map[int32][]int32 // item → global milestone ids
+}
+
+// milestone computes one milestone's report from its members.
+func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32) (MilestoneReport, time.Time) {
+	w := c.w
+	m := MilestoneReport{Program: program, Name: ms.Name, Baseline: ms.Baseline}
+	m.Due, m.DueSource = w.due(ms)
+	ev := &m.Evidence
+	refs := map[int32]bool{}
+	var lastActivity time.Time
+	staleBefore := c.asOf.AddDate(0, 0, -c.spec.StaleDays)
+	reviewBefore := c.asOf.Add(-time.Duration(c.spec.ReviewWaitHours) * time.Hour)
+	teams := map[string]bool{}
+	for _, i := range members {
+		it := &w.items[i]
+		teams[it.team] = true
+		s := &m.Scope
+		s.Total++
+		if it.estimated {
+			s.TotalPoints += it.points
+		}
+		switch it.category {
+		case cairn.CategoryDone:
+			s.Done++
+			ev.Done = append(ev.Done, it.key)
+			if it.estimated {
+				s.DonePoints += it.points
+			}
+			if !it.done.After(c.asOf) && it.done.After(m.LastProgress) {
+				m.LastProgress = it.done
+			}
+		case cairn.CategoryIndeterminate:
+			s.InProgress++
+			ev.InProgress = append(ev.InProgress, it.key)
+			refs[i] = true
+			if it.estimated {
+				s.InProgressPoints += it.points
+			}
+			if it.updated.Before(staleBefore) {
+				r := w.ref(i)
+				r.Since = it.updated
+				m.Stale = append(m.Stale, r)
+				ev.Stale = append(ev.Stale, it.key)
+			}
+		default:
+			s.Todo++
+			ev.Todo = append(ev.Todo, it.key)
+			refs[i] = true
+			if it.estimated {
+				s.TodoPoints += it.points
+			}
+		}
+		if !it.isDone() && !it.estimated {
+			m.Unestimated++
+		}
+		if it.since.After(lastActivity) {
+			lastActivity = it.since
+		}
+		if it.kind == KindPR {
+			m.PRsWithoutKey++
+			ev.PRsWithoutKey = append(ev.PRsWithoutKey, it.key)
+		}
+		if !it.isDone() {
+			m.Blockers = append(m.Blockers, c.blockers(program, i)...)
+		}
+		c.waitingReview(&m, i, reviewBefore)
+	}
+	m.InProgress = m.Scope.InProgress
+	if m.Scope.Total > 0 {
+		m.Scope.DoneRatio = float64(m.Scope.Done) / float64(m.Scope.Total)
+	}
+	for _, b := range m.Blockers {
+		ev.Blockers = append(ev.Blockers, b.Blocked.Key)
+	}
+	ev.Blockers = uniqueSorted(ev.Blockers)
+
+	for _, i := range c.scopeChange(&m, ms, members) {
+		refs[i] = true
+	}
+
+	// Forecast over the teams' summed throughput.
+	m.Teams = ms.Teams
+	if len(m.Teams) == 0 {
+		for t := range teams {
+			m.Teams = append(m.Teams, t)
+		}
+		sort.Strings(m.Teams)
+	}
+	tp := make([]int, len(c.win.weeks))
+	for _, t := range m.Teams {
+		for k, n := range c.teamTP[t] {
+			tp[k] += n
+		}
+	}
+	y, wk := c.asOf.UTC().ISOWeek()
+	in := ForecastInput{Remaining: m.Scope.Remaining(), WeeklyThroughput: tp,
+		ScopeGrowth: c.scopeGrowth(program, ms.Name), Start: dayStart(c.asOf), Due: m.Due,
+		Trials: c.spec.Trials, Seed: ForecastSeed(program, ms.Name, y, wk)}
+	m.Forecast = Summarize(RunForecast(in), in)
+
+	for i := range refs {
+		ev.Items = append(ev.Items, w.ref(i))
+	}
+	for _, r := range m.WaitingReview {
+		ev.Items = append(ev.Items, r)
+	}
+	for _, b := range m.Blockers {
+		if b.Blocking != nil {
+			ev.Items = append(ev.Items, *b.Blocking)
+		}
+	}
+	slices.SortFunc(ev.Items, func(a, b ItemRef) int { return strings.Compare(a.Key, b.Key) })
+	ev.Items = slices.CompactFunc(ev.Items, func(a, b ItemRef) bool { return a.Key == b.Key })
+	return m, lastActivity
+}
+
+// waitingReview adds the open, non-draft PRs of item i with no review since before.
+func (c *computer) waitingReview(m *MilestoneReport, i int32, before time.Time) {
+	it := &c.w.items[i]
+	check := func(p int32) {
+		pr := &c.w.data.PRs[p]
+		if pr.State != "open" || pr.Draft || pr.Created.After(before) {
+			return
+		}
+		if !pr.FirstReview.IsZero() && !pr.FirstReview.After(c.asOf) {
+			return
+		}
+		r := ItemRef{Kind: KindPR, Key: prKey(pr), Title: pr.Title, Team: c.w.repoTeam(pr.Repo),
+			Status: pr.State, Category: cairn.CategoryIndeterminate, Assignee: pr.Author, Since: pr.Created}
+		m.WaitingReview = append(m.WaitingReview, r)
+		m.Evidence.WaitingReview = append(m.Evidence.WaitingReview, r.Key)
+	}
+	if it.pr >= 0 {
+		check(it.pr)
+	}
+	for _, p := range it.prs {
+		check(p)
+	}
+}
+
+// blockers lists why open item i is blocked: unresolved "is blocked by" links (the blocking
+// item not done), the Flagged field, priority Blocker.
+func (c *computer) blockers(program string, i int32) []Blocker {
+	w := c.w
+	it := &w.items[i]
+	if it.kind != KindJira {
+		return nil
+	}
+	var out []Blocker
+	for _, l := range w.blockedBy[it.key] {
+		from := w.data.Links[l].FromKey
+		b := Blocker{Blocked: w.ref(i), Reason: BlockedByLink, Since: it.since}
+		if j, ok := w.byKey[from]; ok {
+			if j == i || w.items[j].isDone() {
+				continue
+			}
+			r := w.ref(j)
+			b.Blocking = &r
+			b.BlockingTeam = r.Team
+			for _, g := range c.itemMs[j] {
+				if c.msProgram[g] != program {
+					b.OtherProgram, b.OtherMilestone = c.msProgram[g], c.msName[g]
+					break
+				}
+			}
+		} else {
+			// Not synced (another project): assume open.
+			project, _, _ := strings.Cut(from, "-")
+			b.Blocking = &ItemRef{Kind: KindJira, Key: from, Team: w.projectTeam(project)}
+			b.BlockingTeam = b.Blocking.Team
+		}
+		out = append(out, b)
+	}
+	if it.flagged {
+		out = append(out, Blocker{Blocked: w.ref(i), Reason: BlockedByFlag, Since: it.since})
+	}
+	if strings.EqualFold(it.priority, "blocker") {
+		out = append(out, Blocker{Blocked: w.ref(i), Reason: BlockedByPriority, Since: it.since})
+	}
+	return out
+}
+
+func uniqueSorted(s []string) []string {
+	slices.Sort(s)
+	return slices.Compact(s)
+}

@@ -1,0 +1,114 @@
+package rollup
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/cairn-dev/cairn/store"
+)
+
+// BackfillDays is how many days of snapshots a new install reconstructs from status history.
+const BackfillDays = 12 * 7
+
+// historyDays is how far back Run reads snapshots: a year covers any baseline in practice.
+const historyDays = 400
+
+// Run is what the service calls after each sync: it loads the synced data and the snapshot
+// history, backfills the history when there is none, computes the report as of asOf, and
+// stores the report and today's snapshots.
+func Run(ctx context.Context, db *store.DB, spec Spec, asOf time.Time) (*Report, error) {
+	asOf = asOf.UTC()
+	data, err := db.LoadRollupData(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("rollup: %w", err)
+	}
+	rows, err := db.Snapshots(ctx, "", "", asOf.AddDate(0, 0, -historyDays), asOf)
+	if err != nil {
+		return nil, fmt.Errorf("rollup: %w", err)
+	}
+	in := Input{Data: *data, History: fromRows(rows)}
+	if len(rows) == 0 {
+		back := Backfill(in, spec, asOf, BackfillDays)
+		if err := db.SaveSnapshots(ctx, toRows(back)); err != nil {
+			return nil, fmt.Errorf("rollup backfill: %w", err)
+		}
+		in.History = back
+	}
+	r := Compute(in, spec, asOf)
+	body, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("rollup: encode report: %w", err)
+	}
+	if _, err := db.SaveReport(ctx, r.AsOf, r.Week, body); err != nil {
+		return nil, fmt.Errorf("rollup: %w", err)
+	}
+	if err := db.SaveSnapshots(ctx, toRows(Snapshots(r))); err != nil {
+		return nil, fmt.Errorf("rollup: %w", err)
+	}
+	return r, nil
+}
+
+// Reports reads stored reports; it is the ReportSource of the API and the pages.
+type Reports struct {
+	DB *store.DB
+}
+
+// LatestReport returns the latest stored report, or an error wrapping cairn.ErrNotFound.
+func (s Reports) LatestReport(ctx context.Context) (*Report, error) {
+	st, err := s.DB.LatestReport(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return decodeReport(st)
+}
+
+// ReportForWeek returns the last report of an ISO week ("2026-W48"), so that a past week's
+// page can be regenerated exactly.
+func (s Reports) ReportForWeek(ctx context.Context, week string) (*Report, error) {
+	st, err := s.DB.ReportForWeek(ctx, week)
+	if err != nil {
+		return nil, err
+	}
+	return decodeReport(st)
+}
+
+// Snapshots returns a milestone's snapshots of the days from..to.
+func (s Reports) Snapshots(ctx context.Context, program, milestone string, from, to time.Time) ([]Snapshot, error) {
+	rows, err := s.DB.Snapshots(ctx, program, milestone, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return fromRows(rows), nil
+}
+
+func decodeReport(st store.StoredReport) (*Report, error) {
+	var r Report
+	if err := json.Unmarshal(st.JSON, &r); err != nil {
+		return nil, fmt.Errorf("decode report %d: %w", st.ID, err)
+	}
+	return &r, nil
+}
+
+func toRows(snaps []Snapshot) []store.SnapshotRow {
+	out := make([]store.SnapshotRow, len(snaps))
+	for i, s := range snaps {
+		out[i] = store.SnapshotRow{Program: s.Program, Milestone: s.Milestone, Day: s.Day,
+			Scope: s.Scope, Done: s.Done, InProgress: s.InProgress, ScopePoints: s.ScopePoints,
+			DonePoints: s.DonePoints, P50: s.P50, P85: s.P85, P95: s.P95, OnTime: s.OnTime,
+			Status: string(s.Status), Backfilled: s.Backfilled}
+	}
+	return out
+}
+
+func fromRows(rows []store.SnapshotRow) []Snapshot {
+	out := make([]Snapshot, len(rows))
+	for i, s := range rows {
+		out[i] = Snapshot{Program: s.Program, Milestone: s.Milestone, Day: s.Day,
+			Scope: s.Scope, Done: s.Done, InProgress: s.InProgress, ScopePoints: s.ScopePoints,
+			DonePoints: s.DonePoints, P50: s.P50, P85: s.P85, P95: s.P95, OnTime: s.OnTime,
+			Status: Status(s.Status), Backfilled: s.Backfilled}
+	}
+	return out
+}

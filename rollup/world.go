@@ -1,0 +1,246 @@
+package rollup
+
+import (
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/cairn-dev/cairn"
+	"github.com/cairn-dev/cairn/store"
+)
+
+// Input is everything Compute reads: the synced data and the stored snapshot history.
+type Input struct {
+	Data store.RollupData
+	// History holds earlier snapshots (any order); scope change and forecast scope growth
+	// come from it.
+	History []Snapshot
+}
+
+// item is one unit of work: a Jira issue (with the PRs that carry its key), a PR without a
+// Jira key, or a GitHub issue. Sub-tasks are not items: they roll into their parent.
+type item struct {
+	kind      string
+	key       string
+	title     string
+	status    string
+	assignee  string
+	team      string
+	category  cairn.StatusCategory
+	points    float64
+	estimated bool
+	created   time.Time
+	updated   time.Time
+	started   time.Time // first entry into in progress; zero if never
+	done      time.Time // last entry into done, when done
+	since     time.Time // entry into the current status (created when never moved)
+	flagged   bool
+	priority  string
+	issue     int32 // index in Data.Issues, or -1
+	pr        int32 // index in Data.PRs for a PR item, or -1
+	prs       []int32
+	sprints   []int64
+	trans     []store.RollupTransition
+}
+
+func (it *item) isDone() bool { return it.category == cairn.CategoryDone }
+
+// ref renders it for a report.
+func (w *world) ref(i int32) ItemRef {
+	it := &w.items[i]
+	r := ItemRef{Kind: it.kind, Key: it.key, Title: it.title, Team: it.team, Status: it.status,
+		Category: it.category, Assignee: it.assignee, Since: it.since}
+	for _, p := range it.prs {
+		r.PRs = append(r.PRs, prKey(&w.data.PRs[p]))
+	}
+	return r
+}
+
+func prKey(p *store.RollupPR) string { return p.Repo + "#" + strconv.Itoa(p.Number) }
+
+// world indexes the input once for every milestone and group.
+type world struct {
+	data   *store.RollupData
+	items  []item
+	byKey  map[string]int32 // Jira key (also of sub-tasks, mapped to the parent) → item
+	prItem []int32          // PR index → item (-1: abandoned, closed without merge)
+
+	teamOfProject map[string]string
+	teamOfRepo    map[string]string
+
+	versionItems map[int64][]int32
+	epicItems    map[string][]int32
+	ghMilestone  map[string][]int32 // "repo:title" → items
+	ghLabel      map[string][]int32 // "repo:label" → items
+	repoItems    map[string][]int32 // repo → items of its PRs
+	blockedBy    map[string][]int32 // blocked key → link indexes
+}
+
+func newWorld(d *store.RollupData, spec *Spec) *world {
+	w := &world{data: d, byKey: make(map[string]int32, len(d.Issues)),
+		teamOfProject: map[string]string{}, teamOfRepo: map[string]string{},
+		versionItems: map[int64][]int32{}, epicItems: map[string][]int32{},
+		ghMilestone: map[string][]int32{}, ghLabel: map[string][]int32{},
+		repoItems: map[string][]int32{}, blockedBy: map[string][]int32{}}
+	for _, t := range spec.Teams {
+		for _, p := range t.JiraProjects {
+			w.teamOfProject[p] = t.Name
+		}
+		for _, r := range t.Repos {
+			w.teamOfRepo[r] = t.Name
+		}
+	}
+	w.items = make([]item, 0, len(d.Issues)+len(d.PRs)/2+len(d.GitHubIssues))
+	parentOf := map[string]string{}
+	for i := range d.Issues {
+		is := &d.Issues[i]
+		if is.Subtask {
+			parentOf[is.Key] = is.ParentKey
+			continue
+		}
+		w.byKey[is.Key] = int32(len(w.items))
+		w.items = append(w.items, w.jiraItem(is, int32(i)))
+	}
+	for k, p := range parentOf {
+		if j, ok := w.byKey[p]; ok {
+			w.byKey[k] = j
+		}
+	}
+	for i := range w.items {
+		it := &w.items[i]
+		is := &d.Issues[it.issue]
+		for _, v := range is.VersionIDs {
+			w.versionItems[v] = append(w.versionItems[v], int32(i))
+		}
+		if is.EpicKey != "" {
+			w.epicItems[is.EpicKey] = append(w.epicItems[is.EpicKey], int32(i))
+		}
+		if is.ParentKey != "" && is.ParentKey != is.EpicKey {
+			w.epicItems[is.ParentKey] = append(w.epicItems[is.ParentKey], int32(i))
+		}
+	}
+	w.addPRs()
+	for i := range d.GitHubIssues {
+		g := &d.GitHubIssues[i]
+		it := item{kind: KindGitHubIssue, key: g.Repo + "#" + strconv.Itoa(g.Number), title: g.Title,
+			status: g.State, team: w.repoTeam(g.Repo), category: cairn.CategoryNew, created: g.Created,
+			updated: g.Updated, since: g.Created, issue: -1, pr: -1}
+		if g.State == "closed" {
+			it.category, it.done, it.since = cairn.CategoryDone, g.Closed, g.Closed
+		}
+		j := int32(len(w.items))
+		w.items = append(w.items, it)
+		if g.Milestone != "" {
+			k := g.Repo + ":" + g.Milestone
+			w.ghMilestone[k] = append(w.ghMilestone[k], j)
+		}
+		for _, l := range g.Labels {
+			k := g.Repo + ":" + l
+			w.ghLabel[k] = append(w.ghLabel[k], j)
+		}
+	}
+	for i, l := range d.Links {
+		w.blockedBy[l.ToKey] = append(w.blockedBy[l.ToKey], int32(i))
+	}
+	return w
+}
+
+func (w *world) jiraItem(is *store.RollupIssue, i int32) item {
+	it := item{kind: KindJira, key: is.Key, title: is.Summary, status: is.Status, assignee: is.Assignee,
+		team: w.projectTeam(is.Project), category: is.Category, points: is.Points, estimated: is.Estimated,
+		created: is.Created, updated: is.Updated, since: is.Created, flagged: is.Flagged,
+		priority: is.Priority, issue: i, pr: -1, sprints: is.SprintIDs, trans: is.Transitions}
+	var lastDone time.Time
+	for _, t := range is.Transitions {
+		if t.To == cairn.CategoryIndeterminate && it.started.IsZero() {
+			it.started = t.At
+		}
+		if t.To == cairn.CategoryDone {
+			lastDone = t.At
+		}
+		it.since = t.At
+	}
+	if it.category == cairn.CategoryDone {
+		switch {
+		case !lastDone.IsZero():
+			it.done = lastDone
+		case !is.Resolved.IsZero():
+			it.done = is.Resolved
+		default:
+			it.done = is.Updated
+		}
+	}
+	return it
+}
+
+// addPRs merges each PR into the Jira item whose key it carries, or makes it an item of its own.
+func (w *world) addPRs() {
+	d := w.data
+	type ref struct {
+		repo   string
+		number int
+	}
+	byRef := make(map[ref]int, len(d.PRs))
+	for i := range d.PRs {
+		byRef[ref{d.PRs[i].Repo, d.PRs[i].Number}] = i
+	}
+	keys := make([][]string, len(d.PRs))
+	for _, l := range d.PRLinks {
+		if i, ok := byRef[ref{l.Repo, l.Number}]; ok {
+			keys[i] = append(keys[i], l.IssueKey)
+		}
+	}
+	w.prItem = make([]int32, len(d.PRs))
+	for i := range d.PRs {
+		p := &d.PRs[i]
+		w.prItem[i] = -1
+		target := int32(-1)
+		slices.Sort(keys[i])
+		for _, k := range keys[i] {
+			if j, ok := w.byKey[k]; ok {
+				target = j
+				w.items[j].prs = append(w.items[j].prs, int32(i))
+				break
+			}
+		}
+		if target < 0 {
+			if p.Merged.IsZero() && p.State == "closed" {
+				continue // abandoned: no work delivered, no scope
+			}
+			it := item{kind: KindPR, key: prKey(p), title: p.Title, status: p.State, assignee: p.Author,
+				team: w.repoTeam(p.Repo), category: cairn.CategoryIndeterminate, created: p.Created,
+				updated: p.Updated, started: p.Created, since: p.Created, issue: -1, pr: int32(i)}
+			if !p.Merged.IsZero() {
+				it.category, it.status, it.done, it.since = cairn.CategoryDone, "merged", p.Merged, p.Merged
+			} else if p.Draft {
+				it.status = "draft"
+			}
+			target = int32(len(w.items))
+			w.items = append(w.items, it)
+		}
+		w.prItem[i] = target
+		w.repoItems[p.Repo] = append(w.repoItems[p.Repo], target)
+		if p.Milestone != "" {
+			k := p.Repo + ":" + p.Milestone
+			w.ghMilestone[k] = append(w.ghMilestone[k], target)
+		}
+		for _, l := range p.Labels {
+			k := p.Repo + ":" + l
+			w.ghLabel[k] = append(w.ghLabel[k], target)
+		}
+	}
+}
+
+func (w *world) projectTeam(p string) string {
+	if t, ok := w.teamOfProject[p]; ok {
+		return t
+	}
+	return p
+}
+
+func (w *world) repoTeam(r string) string {
+	if t, ok := w.teamOfRepo[r]; ok {
+		return t
+	}
+	return r
+}
