@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -544,5 +545,53 @@ func BenchmarkGitHubConcurrentRepos(b *testing.B) {
 		b.ReportMetric(took[0].Seconds(), "sequential_s")
 		b.ReportMetric(took[1].Seconds(), "concurrent4_s")
 		b.ReportMetric(took[1].Seconds()/took[0].Seconds(), "ratio")
+	}
+}
+
+// BenchmarkGitHubFullSyncMemory reports the peak live heap (sampled after a forced GC every
+// 50 ms) that a full sync adds above a warmed fake server, for two repo sizes: it should stay
+// flat as the repo grows.
+func BenchmarkGitHubFullSyncMemory(b *testing.B) {
+	for _, prs := range []int{2000, 10000} {
+		b.Run(fmt.Sprint(prs), func(b *testing.B) {
+			data := githubtest.Generate(githubtest.GenOptions{PRsPerRepo: prs, Seed: 13})
+			e := benchEnv(b, data, 0)
+			if _, err := e.runner("acme/repo00").Run(context.Background(), true); err != nil {
+				b.Fatal(err) // warms the fake's rendered pages
+			}
+			for i := 0; i < b.N; i++ {
+				e.db = openDB(b, e.clock)
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				base := ms.HeapAlloc
+				var peak atomic.Uint64
+				done := make(chan struct{})
+				var wg sync.WaitGroup
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						select {
+						case <-done:
+							return
+						case <-time.After(50 * time.Millisecond):
+						}
+						runtime.GC()
+						var m runtime.MemStats
+						runtime.ReadMemStats(&m)
+						if m.HeapAlloc > peak.Load() {
+							peak.Store(m.HeapAlloc)
+						}
+					}
+				}()
+				if _, err := e.runner("acme/repo00").Run(context.Background(), true); err != nil {
+					b.Fatal(err)
+				}
+				close(done)
+				wg.Wait()
+				b.ReportMetric(float64(peak.Load()-min(base, peak.Load()))/(1<<20), "peak_live_heap_above_base_MB")
+			}
+		})
 	}
 }
