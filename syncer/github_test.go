@@ -381,14 +381,17 @@ func TestGitHubResumesAfterCancel(t *testing.T) {
 
 func TestGitHubReconcilesDeletedIssues(t *testing.T) {
 	e := newEnv(t, small(6), envOptions{})
-	e.run(t, false, "acme/repo00")
+	e.run(t, false, "acme/repo00", "acme/repo01")
 	r, _ := e.srv.Snapshot("acme/repo00")
-	victim := r.Issues[3].Number
+	victim, moved := r.Issues[3].Number, r.Issues[5].Number
 	mustDo(t, e.srv.DeleteIssue("acme/repo00", victim))
+	if _, err := e.srv.TransferIssue("acme/repo00", moved, "acme/repo01"); err != nil {
+		t.Fatal(err)
+	}
 	e.clock.Advance(time.Hour)
-	res := e.run(t, true, "acme/repo00")
-	if res.Counts.Deleted != 1 {
-		t.Errorf("deleted = %d, want 1", res.Counts.Deleted)
+	res := e.run(t, true, "acme/repo00", "acme/repo01")
+	if res.Counts.Deleted != 2 {
+		t.Errorf("deleted = %d, want 2 (one deleted, one transferred)", res.Counts.Deleted)
 	}
 	var deletedAt sql.NullString
 	if err := e.db.ReadDB().QueryRow(`SELECT deleted_at FROM github_issues WHERE repo = ? AND number = ?`, "acme/repo00", victim).Scan(&deletedAt); err != nil {
@@ -397,7 +400,7 @@ func TestGitHubReconcilesDeletedIssues(t *testing.T) {
 	if !deletedAt.Valid {
 		t.Errorf("issue %d: deleted_at is NULL, want set", victim)
 	}
-	e.check(t, "acme/repo00")
+	e.check(t, "acme/repo00", "acme/repo01")
 }
 
 func TestGitHubEnterpriseAndApp(t *testing.T) {

@@ -227,3 +227,33 @@ func (s *Server) SetLabel(repo string, l Label) error {
 	r.changed()
 	return nil
 }
+
+// TransferIssue moves an issue to another repo (as a new issue there): it leaves the old repo's
+// lists and GET on its old URL answers 301 to the new one.
+func (s *Server) TransferIssue(from string, number int, to string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	src, err := s.repo(from)
+	if err != nil {
+		return 0, err
+	}
+	dst, err := s.repo(to)
+	if err != nil {
+		return 0, err
+	}
+	is := src.issues[number]
+	if is == nil {
+		return 0, fmt.Errorf("githubtest: no issue %s#%d", from, number)
+	}
+	moved := *is
+	moved.Number = dst.nextNumber()
+	s.nextID++
+	moved.ID = s.nextID
+	moved.Updated = s.now()
+	dst.issues[moved.Number] = &moved
+	delete(src.issues, number)
+	src.moved[number] = "/repos/" + to + "/issues/" + fmt.Sprint(moved.Number)
+	src.changed()
+	dst.changed()
+	return moved.Number, nil
+}

@@ -53,6 +53,9 @@ func (s *Server) route(h http.Header, r *http.Request, path string) (int, []byte
 	}
 	switch {
 	case len(seg) == 5 && seg[3] == "issues":
+		if to := repo.moved[n]; to != "" {
+			return http.StatusMovedPermanently, []byte(strings.TrimSuffix(r.URL.Path, "/repos/"+repo.FullName()+"/issues/"+strconv.Itoa(n)) + to), "issue"
+		}
 		if repo.deleted[n] {
 			return http.StatusGone, []byte(`{"message":"This issue was deleted","documentation_url":"https://docs.github.com/rest/issues/issues#get-an-issue"}`), "issue"
 		}

@@ -12,7 +12,8 @@ type repoState struct {
 	issues     map[int]*Issue
 	milestones map[int]*Milestone
 	labels     map[string]*Label
-	deleted    map[int]bool // issue numbers answered with 410 Gone
+	deleted    map[int]bool   // issue numbers answered with 410 Gone
+	moved      map[int]string // issue numbers transferred: the new issue's path
 
 	// Caches, dropped on any change.
 	prOrder    []*PR
@@ -31,7 +32,7 @@ type issueEntry struct {
 
 func newRepoState(r Repo) *repoState {
 	s := &repoState{Repo: r, prs: map[int]*PR{}, issues: map[int]*Issue{}, milestones: map[int]*Milestone{},
-		labels: map[string]*Label{}, deleted: map[int]bool{}}
+		labels: map[string]*Label{}, deleted: map[int]bool{}, moved: map[int]string{}}
 	for i := range r.PRs {
 		p := r.PRs[i]
 		s.prs[p.Number] = &p
