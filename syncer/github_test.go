@@ -74,6 +74,7 @@ type env struct {
 	db       *store.DB
 	clock    *fakeClock
 	projects []string
+	commits  bool
 }
 
 type envOptions struct {
@@ -105,7 +106,7 @@ func newEnv(t testing.TB, data []githubtest.Repo, o envOptions) *env {
 	if err != nil {
 		t.Fatalf("new client: %v", err)
 	}
-	return &env{srv: srv, client: client, db: openDB(t, clock), clock: clock, projects: co.JiraProjects}
+	return &env{srv: srv, client: client, db: openDB(t, clock), clock: clock, projects: co.JiraProjects, commits: co.LinkCommits}
 }
 
 func openDB(t testing.TB, clock *fakeClock) *store.DB {
@@ -197,7 +198,11 @@ func (e *env) check(t *testing.T, repos ...string) {
 				want = append(want, fmt.Sprintf("review|%s|%d|%d|%s|%s", name, p.Number, rv.ID, rv.Author, rv.State))
 			}
 			m := ghc.NewMatcher(e.projects, false)
-			for _, src := range []struct{ text, source string }{{p.Title, "title"}, {p.Head, "branch"}, {p.Body, "body"}} {
+			sources := []struct{ text, source string }{{p.Title, "title"}, {p.Head, "branch"}, {p.Body, "body"}}
+			if e.commits {
+				sources = append(sources, struct{ text, source string }{strings.Join(p.Commits, "\n"), "commit"})
+			}
+			for _, src := range sources {
 				for _, k := range m.Keys(src.text) {
 					want = append(want, fmt.Sprintf("link|%s|%d|%s|%s", name, p.Number, k, src.source))
 				}
@@ -401,6 +406,22 @@ func TestGitHubReconcilesDeletedIssues(t *testing.T) {
 		t.Errorf("issue %d: deleted_at is NULL, want set", victim)
 	}
 	e.check(t, "acme/repo00", "acme/repo01")
+}
+
+func TestGitHubLinksFromCommits(t *testing.T) {
+	e := newEnv(t, small(9), envOptions{client: ghc.Options{LinkCommits: true}})
+	res := e.run(t, false, "acme/repo00")
+	e.check(t, "acme/repo00")
+	var n int
+	if err := e.db.ReadDB().QueryRow(`SELECT count(*) FROM pr_issue_links WHERE source = 'commit'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Error("no links from commit messages")
+	}
+	if st := e.srv.Stats(); st.ByRoute["commits"] != 230 {
+		t.Errorf("commit requests = %d, want one per PR (230); result %+v", st.ByRoute["commits"], res.Counts)
+	}
 }
 
 func TestGitHubEnterpriseAndApp(t *testing.T) {

@@ -126,8 +126,8 @@ func New(opts Options) (*Client, error) {
 	}, nil
 }
 
-// apiBase parses the REST root; a non-api.github.com host without /api/v3/ gets it appended,
-// as go-github's WithEnterpriseURLs does.
+// apiBase parses the REST root; like go-github's WithEnterpriseURLs, "/api/v3/" is appended
+// unless the path has it or the host is an api. host (api.github.com).
 func apiBase(s string) (*url.URL, error) {
 	if s == "" {
 		s = "https://api.github.com/"
@@ -139,7 +139,7 @@ func apiBase(s string) (*url.URL, error) {
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
 	}
-	if u.Host != "api.github.com" && !strings.HasSuffix(u.Path, "/api/v3/") {
+	if !strings.HasSuffix(u.Path, "/api/v3/") && !strings.HasPrefix(u.Host, "api.") && !strings.Contains(u.Host, ".api.") {
 		u.Path += "api/v3/"
 	}
 	return u, nil
