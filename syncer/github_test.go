@@ -619,3 +619,38 @@ func BenchmarkGitHubFullSyncMemory(b *testing.B) {
 		})
 	}
 }
+
+func TestGitHubOwnerWildcardSkipsArchived(t *testing.T) {
+	data := githubtest.Generate(githubtest.GenOptions{Repos: 3, PRsPerRepo: 3, IssuesPerRepo: 1, Seed: 14})
+	data[1].Archived = true
+	tests := []struct {
+		name  string
+		repos []string
+		want  []string
+	}{
+		{"wildcard", []string{"acme/*"}, []string{"acme/repo00", "acme/repo02"}},
+		{"wildcard and named archived", []string{"acme/*", "acme/repo01"}, []string{"acme/repo00", "acme/repo01", "acme/repo02"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, data, envOptions{})
+			e.run(t, false, tt.repos...)
+			var got []string
+			rows, err := e.db.ReadDB().Query(`SELECT DISTINCT repo FROM github_pull_requests ORDER BY repo`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var r string
+				if err := rows.Scan(&r); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, r)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("synced repos (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
