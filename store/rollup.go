@@ -407,6 +407,9 @@ func parseText(s string) time.Time {
 	return ParseTime(sql.NullString{String: s, Valid: true})
 }
 
+// sortableTime is RFC 3339 with fixed-width nanoseconds, so that as_of sorts as text.
+const sortableTime = "2006-01-02T15:04:05.000000000Z07:00"
+
 // StoredReport is a rollup report as stored: its JSON and when it was computed for.
 type StoredReport struct {
 	ID      int64
@@ -420,7 +423,7 @@ func (db *DB) SaveReport(ctx context.Context, asOf time.Time, isoWeek string, re
 	var id int64
 	err := db.Update(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO rollup_reports (as_of, iso_week, created_at, report_json)
-			VALUES (?, ?, ?, ?)`, FormatTime(asOf), isoWeek, FormatTime(db.Now()), string(reportJSON))
+			VALUES (?, ?, ?, ?)`, asOf.UTC().Format(sortableTime), isoWeek, FormatTime(db.Now()), string(reportJSON))
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,91 @@
+package rollup
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/cairn-dev/cairn/store"
+)
+
+func TestRunStoresReportAndSnapshots(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "cairn.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			`INSERT INTO jira_issues (id, key, project_key, status, status_category, created_at, updated_at, synced_at, raw_json)
+			 VALUES (1, 'PAY-1', 'PAY', 'Done', 'done', '2026-10-01T00:00:00Z', '2026-10-06T00:00:00Z', '2026-11-01T00:00:00Z', '{}'),
+			        (2, 'PAY-2', 'PAY', 'To Do', 'new', '2026-10-01T00:00:00Z', '2026-10-06T00:00:00Z', '2026-11-01T00:00:00Z', '{}')`,
+			`INSERT INTO jira_status_changes (issue_id, history_id, at, to_status, from_category, to_category)
+			 VALUES (1, 'h1', '2026-10-06T00:00:00Z', 'Done', 'new', 'done')`,
+			`INSERT INTO jira_versions (id, project_key, name, release_date) VALUES (10, 'PAY', 'V1', '2026-12-15')`,
+			`INSERT INTO jira_issue_versions (issue_id, version_id) VALUES (1, 10), (2, 10)`,
+		} {
+			if _, err := tx.Exec(q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	spec := Spec{Programs: []ProgramSpec{{Name: "Payments", Milestones: []MilestoneSpec{{Name: "V1", FixVersions: []string{"V1"}}}}}, Trials: 500}
+	r, err := Run(ctx, db, spec, testAsOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := r.Program("Payments").Milestone("V1")
+	if m.Scope.Total != 2 || m.Scope.Done != 1 || m.DueSource != DueFromJiraVersion {
+		t.Errorf("report: got total %d done %d due source %s, want 2 1 jira_version", m.Scope.Total, m.Scope.Done, m.DueSource)
+	}
+	snaps, err := Reports{DB: db}.Snapshots(ctx, "Payments", "V1", testAsOf.AddDate(0, 0, -200), testAsOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(snaps), BackfillDays+1; got != want {
+		t.Fatalf("snapshots: got %d, want %d (backfill plus today)", got, want)
+	}
+	// Both created 10-01, PAY-1 done 10-06: 2026-10-01 is snapshot 29 (from 09-02).
+	if s := snaps[29]; !s.Backfilled || s.Day.Format("2006-01-02") != "2026-10-01" || s.Scope != 2 || s.Done != 0 {
+		t.Errorf("backfilled %s: got %+v, want 2026-10-01 scope 2, done 0", s.Day, s)
+	}
+	if s := snaps[34]; s.Day.Format("2006-01-02") != "2026-10-06" || s.Done != 1 {
+		t.Errorf("backfilled %s: got %+v, want 2026-10-06 done 1", s.Day, s)
+	}
+	if last := snaps[len(snaps)-1]; last.Backfilled || last.Status != m.Status || last.Done != 1 {
+		t.Errorf("today: got %+v, want the report's status %s and done 1", last, m.Status)
+	}
+	// A second run the same day does not backfill again and replaces today's snapshot.
+	if _, err := Run(ctx, db, spec, testAsOf.Add(1)); err != nil {
+		t.Fatal(err)
+	}
+	latest, err := Reports{DB: db}.LatestReport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	week, err := Reports{DB: db}.ReportForWeek(ctx, "2026-W48")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(latest)
+	b, _ := json.Marshal(week)
+	if string(a) != string(b) || !latest.AsOf.Equal(testAsOf.Add(1)) {
+		t.Errorf("latest and week 48 differ or as-of wrong: %s", latest.AsOf)
+	}
+	// The stored report decodes to what Compute returned (JSON round trip).
+	c, _ := json.Marshal(r)
+	var back Report
+	if err := json.Unmarshal(c, &back); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := json.Marshal(back)
+	if string(c) != string(d) {
+		t.Errorf("report JSON does not round-trip")
+	}
+}
