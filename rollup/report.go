@@ -51,8 +51,7 @@ type MilestoneSpec struct {
 	Baseline time.Time `json:"baseline,omitempty"`
 
 	// Jira sources: fix version names, epic keys (the epic's children belong to the milestone),
-	// and optional filters applied to the items found (an item must carry one of the labels and
-	// one of the components when these are set).
+	// labels and components (an issue with any of them belongs to the milestone).
 	FixVersions []string `json:"fix_versions,omitempty"`
 	Epics       []string `json:"epics,omitempty"`
 	Labels      []string `json:"labels,omitempty"`
@@ -62,8 +61,8 @@ type MilestoneSpec struct {
 	// carrying them belong to the milestone.
 	GitHubMilestones []string `json:"github_milestones,omitempty"`
 	GitHubLabels     []string `json:"github_labels,omitempty"`
-	// Repos whose PRs without a Jira key count as their own items, and whose PRs are linked to
-	// the milestone's Jira issues.
+	// Repos ("owner/repo") every PR of which belongs to the milestone: as the Jira issue it
+	// carries, or as an item of its own when it carries no key.
 	Repos []string `json:"repos,omitempty"`
 	// Teams whose throughput feeds the forecast; empty means the teams owning the items.
 	Teams []string `json:"teams,omitempty"`

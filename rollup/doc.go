@@ -1,0 +1,84 @@
+// Package rollup maps the synced Jira and GitHub data onto the configured programs and
+// milestones and computes, as of a given time, each milestone's progress, scope change, flow,
+// blockers, forecast and status. Compute is pure: data, a Spec and an asOf time in, a Report
+// out; no I/O, no clock, forecasts seeded by ForecastSeed(program, milestone, ISO week). Run is
+// the thin store-side wrapper the service calls after each sync.
+//
+// # Items and mapping
+//
+// A work item is a Jira issue (not a sub-task: sub-tasks roll into their parent and are not
+// counted), a pull request without a Jira key, or a GitHub issue. A PR that carries the key of a
+// synced Jira issue (pr_issue_links; a sub-task's key counts for its parent) is the same piece
+// of work as that issue and is counted once, as the issue. A PR closed without merge that carries
+// no key is abandoned and ignored. Deleted rows are never loaded.
+//
+// A milestone's items are the union of its sources: issues with one of its fix versions (by
+// name), the children of its epics (epic_key or parent_key; the epic itself is not counted),
+// issues with one of its labels or components, PRs and GitHub issues in one of its GitHub
+// milestones or with one of its GitHub labels ("owner/repo:title"), and every PR of its repos.
+// A PR brings in the Jira issue it carries, or itself when it carries none.
+//
+// Categories: a Jira issue's status category; an open PR is in progress (since it was opened),
+// a merged PR done; an open GitHub issue is to do, a closed one done. An item is done at its last
+// entry into done (the resolution date, else the update time, when the history has none), and
+// started at its first entry into in progress.
+//
+// The due date is the configured one, else the latest release date of the milestone's Jira
+// versions, else the latest due_on of its GitHub milestones (DueSource says which).
+//
+// # Numbers
+//
+//   - Scope: items and story points by category, done ratio; Unestimated counts open items
+//     without points.
+//   - Scope change. Membership history is not synced, so: an item is "added" when it was created
+//     after the reference day; the net change comes from the stored snapshot of the reference
+//     day (or the latest before it). With N items now, S in that snapshot and A created since:
+//     added = max(A, N−S) (an older item moved in is added too, though not by key), removed =
+//     added − (N−S). Without a snapshot: added = A, removed = 0. The reference day is the
+//     configured baseline (else the first snapshot's day) for "since baseline", and asOf's day
+//     minus 7 for "week".
+//   - Blockers: open Jira items with an "is blocked by" link whose blocking item is not done (an
+//     unsynced blocking key counts as open), flagged, or of priority Blocker; with the blocking
+//     item, its team and, when it belongs to another program's milestone, that program.
+//   - Stale: in-progress items not updated for StaleDays days. Waiting for review: open,
+//     non-draft PRs of the milestone with no submitted review ReviewWaitHours after opening.
+//   - Flow (per program: its items and their PRs; per team: the team's items and PRs; a team is a
+//     Jira project or GitHub repo unless Spec.Teams maps them): throughput per complete ISO week,
+//     the last HistoryWeeks weeks, zero weeks included; cycle time (first entry into in progress
+//     to the last entry into done: a reopened item keeps its first start), lead time (created to
+//     done), PR time to first review and to merge; percentiles are nearest-rank over the
+//     durations ending in the trailing HistoryWeeks·7 days, Count and Sum over all time;
+//     velocity per closed sprint that ended in that window (committed: points of the items now in
+//     the sprint; completed: those done by the sprint's end).
+//   - Forecast: RunForecast over the summed weekly throughput of the milestone's teams (configured,
+//     else the teams of its items), remaining = items not done, start = asOf's day; scope growth
+//     per week from the snapshots at the week's edges when they all exist.
+//
+// # Status rubric
+//
+// Evaluated per milestone, first match wins; thresholds are Spec.Thresholds
+// (DefaultThresholds: 0.5, 0.85, 7 days, 10 %, 24 h):
+//
+//  1. grey: no items ("No work items found ...").
+//  2. done: every item is done.
+//  3. grey: no due date.
+//  4. red, listing every reason that holds: the due day has passed with work left; P(on time)
+//     < RedOnTime ("P(on time) is 32%: forecast P85 is 2027-01-12, 4 weeks after the due date
+//     2026-12-15"; the P85 day is the last day of the P85 week); no item changed status or was
+//     created for StalledDays days ("Stalled: ...").
+//  5. amber, listing every reason that holds: no forecast; P(on time) < AmberOnTime; open
+//     blockers ("2 open blockers: PAY-2 is blocked by OPS-1 (OPS, program Platform); PAY-3 is
+//     flagged"); scope grew by more than ScopeGrowthWeek in the last 7 days; a connector's last
+//     successful sync is older than StaleDataHours ("Jira data is 30 hours old ...").
+//  6. green: "P(on time) is 92%: forecast P85 is 2026-12-08, 1 week before the due date ...".
+//
+// A program's status is its worst milestone's (red > amber > green > grey > done), with those
+// milestones' reasons prefixed by the milestone's name.
+//
+// # History
+//
+// Run stores one Snapshot per milestone per day (the last rollup of the day wins). On a new
+// install (no snapshots) it first backfills BackfillDays days: for each day, the milestone's
+// current items created by the end of the day, in the category their status history gives at
+// that time. Backfilled snapshots carry no forecast.
+package rollup
