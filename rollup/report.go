@@ -295,7 +295,8 @@ type Evidence struct {
 	Stale         []string `json:"stale"`
 	WaitingReview []string `json:"waiting_review"`
 	PRsWithoutKey []string `json:"prs_without_key"`
-	// Items holds the details of every item named above, sorted by key.
+	// Items holds the details of every item named above except the done ones (a long list that
+	// the keys suffice for), plus blocking items and PRs waiting for review, sorted by key.
 	Items []ItemRef `json:"items"`
 }
 

@@ -1,0 +1,140 @@
+package rollup
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/cairn-dev/cairn"
+	"github.com/cairn-dev/cairn/store"
+)
+
+// genWorld builds a deterministic world: issues across 20 projects and 200 fix versions, each
+// with a status history over the last 26 weeks, PRs across 20 repos (half carrying a key),
+// some blocking links and closed sprints; and a spec with one milestone per version, 10 per
+// program.
+func genWorld(issues, prs, milestones int, asOf time.Time) (Input, Spec) {
+	rng := NewSplitMix64(1)
+	var d store.RollupData
+	for v := range milestones {
+		d.Versions = append(d.Versions, store.RollupVersion{ID: int64(v + 1), Project: fmt.Sprintf("P%02d", v%20),
+			Name: fmt.Sprintf("V%03d", v), ReleaseDate: asOf.AddDate(0, 0, 7+rng.IntN(120))})
+	}
+	for s := range 40 {
+		end := asOf.AddDate(0, 0, -7*(s%12+1))
+		d.Sprints = append(d.Sprints, store.RollupSprint{ID: int64(s + 1), Name: fmt.Sprintf("S%02d", s),
+			State: "closed", StartAt: end.AddDate(0, 0, -14), EndAt: end, Complete: end})
+	}
+	d.Issues = make([]store.RollupIssue, issues)
+	for i := range issues {
+		p := i % 20
+		created := asOf.Add(-time.Duration(rng.IntN(26*7*24)) * time.Hour)
+		is := store.RollupIssue{ID: int64(i + 1), Key: fmt.Sprintf("P%02d-%d", p, i), Project: fmt.Sprintf("P%02d", p),
+			Type: "Story", Summary: "work", Created: created, Updated: created, Category: cairn.CategoryNew,
+			VersionIDs: []int64{int64(rng.IntN(milestones) + 1)}, SprintIDs: []int64{int64(rng.IntN(40) + 1)}}
+		if rng.IntN(3) > 0 {
+			is.Points, is.Estimated = float64(1+rng.IntN(8)), true
+		}
+		t := created
+		switch rng.IntN(4) {
+		case 0: // to do
+		case 1: // in progress
+			t = t.Add(time.Duration(rng.IntN(200)) * time.Hour)
+			is.Transitions = append(is.Transitions, store.RollupTransition{At: t, From: cairn.CategoryNew, To: cairn.CategoryIndeterminate})
+			is.Category = cairn.CategoryIndeterminate
+		default: // done
+			t = t.Add(time.Duration(rng.IntN(100)) * time.Hour)
+			is.Transitions = append(is.Transitions, store.RollupTransition{At: t, From: cairn.CategoryNew, To: cairn.CategoryIndeterminate})
+			t = t.Add(time.Duration(1+rng.IntN(300)) * time.Hour)
+			is.Transitions = append(is.Transitions, store.RollupTransition{At: t, From: cairn.CategoryIndeterminate, To: cairn.CategoryDone})
+			is.Category, is.Resolved = cairn.CategoryDone, t
+		}
+		if t.After(asOf) {
+			is.Transitions, is.Category = nil, cairn.CategoryNew
+		}
+		is.Flagged = rng.IntN(200) == 0
+		d.Issues[i] = is
+		if rng.IntN(50) == 0 {
+			d.Links = append(d.Links, cairn.IssueLink{ID: int64(i), Type: "Blocks",
+				FromKey: fmt.Sprintf("P%02d-%d", (i+1)%20, (i+1)%issues), ToKey: is.Key})
+		}
+	}
+	for n := range prs {
+		repo := fmt.Sprintf("acme/r%02d", n%20)
+		created := asOf.Add(-time.Duration(rng.IntN(26*7*24)) * time.Hour)
+		pr := store.RollupPR{Repo: repo, Number: n + 1, Title: "pr", State: "open", Created: created, Updated: created}
+		if rng.IntN(3) > 0 {
+			pr.State, pr.Merged, pr.Closed = "closed", created.Add(time.Duration(1+rng.IntN(96))*time.Hour), created.Add(96*time.Hour)
+			if pr.Merged.After(asOf) {
+				pr.State, pr.Merged, pr.Closed = "open", time.Time{}, time.Time{}
+			}
+		}
+		if rng.IntN(2) == 0 {
+			pr.FirstReview = created.Add(time.Duration(1+rng.IntN(48)) * time.Hour)
+		}
+		if rng.IntN(2) == 0 {
+			d.PRLinks = append(d.PRLinks, cairn.PRIssueLink{Repo: repo, Number: n + 1, IssueKey: d.Issues[rng.IntN(issues)].Key})
+		} else {
+			pr.Milestone = fmt.Sprintf("m%d", n%10)
+		}
+		d.PRs = append(d.PRs, pr)
+	}
+	var spec Spec
+	for v := range milestones {
+		if v%10 == 0 {
+			spec.Programs = append(spec.Programs, ProgramSpec{Name: fmt.Sprintf("Program %d", v/10)})
+		}
+		p := &spec.Programs[len(spec.Programs)-1]
+		ms := MilestoneSpec{Name: fmt.Sprintf("M%03d", v), FixVersions: []string{fmt.Sprintf("V%03d", v)}}
+		if v%20 == 0 {
+			ms.GitHubMilestones = []string{fmt.Sprintf("acme/r%02d:m%d", v%20, v%10)}
+		}
+		p.Milestones = append(p.Milestones, ms)
+	}
+	return Input{Data: d}, spec
+}
+
+func BenchmarkCompute(b *testing.B) {
+	asOf := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	in, spec := genWorld(100_000, 20_000, 200, asOf)
+	runtime.GC()
+	b.ReportAllocs()
+	b.ResetTimer()
+	var r *Report
+	for b.Loop() {
+		r = Compute(in, spec, asOf)
+	}
+	b.ReportMetric(float64(len(in.Data.Issues)), "issues")
+	b.ReportMetric(float64(len(in.Data.PRs)), "prs")
+	b.ReportMetric(float64(len(Snapshots(r))), "milestones")
+}
+
+func BenchmarkBackfill(b *testing.B) {
+	asOf := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	in, spec := genWorld(100_000, 20_000, 200, asOf)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		Backfill(in, spec, asOf, BackfillDays)
+	}
+}
+
+func TestGeneratedWorldIsSane(t *testing.T) {
+	asOf := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	in, spec := genWorld(2000, 400, 20, asOf)
+	r := Compute(in, spec, asOf)
+	total := 0
+	for _, p := range r.Programs {
+		for _, m := range p.Milestones {
+			total += m.Scope.Total
+			if m.Forecast.Status == "" || m.Status == "" {
+				t.Errorf("%s/%s: empty forecast or status", p.Name, m.Name)
+			}
+		}
+	}
+	// Every issue has one version and the versions are all milestones: at least 2000 items.
+	if total < 2000 {
+		t.Errorf("items in milestones: got %d, want at least 2000", total)
+	}
+}
