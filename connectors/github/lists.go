@@ -70,27 +70,27 @@ func (c *Client) Issues(ctx context.Context, repo string, page int, since time.T
 		return nil, pg, &requestError{"GET", path, errMalformed(err)}
 	}
 	out := make([]cairn.GitHubIssue, 0, len(raws))
-	for _, raw := range raws {
-		// Pull requests come back as issues with a "pull_request" key: read only what is
-		// needed to skip them, and decode real issues in full.
-		if bytes.Contains(raw, []byte(`"pull_request"`)) {
+	for i, raw := range raws {
+		if i == len(raws)-1 {
+			// The list is sorted by updated_at descending: the last item is the oldest.
 			var probe struct {
-				PullRequest json.RawMessage `json:"pull_request"`
-				UpdatedAt   time.Time       `json:"updated_at"`
+				UpdatedAt time.Time `json:"updated_at"`
 			}
 			if err := json.Unmarshal(raw, &probe); err != nil {
 				return nil, pg, &requestError{"GET", path, errMalformed(err)}
 			}
-			if len(probe.PullRequest) > 0 && string(probe.PullRequest) != "null" {
-				pg.Oldest = oldest(pg.Oldest, probe.UpdatedAt.UTC())
-				continue
-			}
+			pg.Oldest = probe.UpdatedAt.UTC()
+		}
+		// Pull requests come back as issues with a "pull_request" object. An unescaped
+		// `"pull_request":{` can only be that key (no nested issue object has it), so they
+		// are skipped without decoding; anything else is decoded in full and checked.
+		if bytes.Contains(raw, []byte(`"pull_request":{`)) {
+			continue
 		}
 		var it gh.Issue
 		if err := json.Unmarshal(raw, &it); err != nil {
 			return nil, pg, &requestError{"GET", path, errMalformed(err)}
 		}
-		pg.Oldest = oldest(pg.Oldest, it.GetUpdatedAt().Time.UTC())
 		if it.IsPullRequest() {
 			continue
 		}
