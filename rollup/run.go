@@ -16,7 +16,7 @@ const BackfillDays = 12 * 7
 const historyDays = 400
 
 // Run is what the service calls after each sync: it loads the synced data and the snapshot
-// history, backfills the history when there is none, computes the report as of asOf, and
+// history, backfills the history of milestones that have none, computes the report as of asOf, and
 // stores the report and today's snapshots.
 func Run(ctx context.Context, db *store.DB, spec Spec, asOf time.Time) (*Report, error) {
 	asOf = asOf.UTC()
@@ -29,12 +29,11 @@ func Run(ctx context.Context, db *store.DB, spec Spec, asOf time.Time) (*Report,
 		return nil, fmt.Errorf("rollup: %w", err)
 	}
 	in := Input{Data: *data, History: fromRows(rows)}
-	if len(rows) == 0 {
-		back := Backfill(in, spec, asOf, BackfillDays)
+	if back := missingHistory(in, spec, asOf); len(back) > 0 {
 		if err := db.SaveSnapshots(ctx, toRows(back)); err != nil {
 			return nil, fmt.Errorf("rollup backfill: %w", err)
 		}
-		in.History = back
+		in.History = append(in.History, back...)
 	}
 	r := Compute(in, spec, asOf)
 	body, err := json.Marshal(r)
@@ -48,6 +47,31 @@ func Run(ctx context.Context, db *store.DB, spec Spec, asOf time.Time) (*Report,
 		return nil, fmt.Errorf("rollup: %w", err)
 	}
 	return r, nil
+}
+
+// missingHistory backfills the milestones that have no snapshot yet (all of them on a new
+// install, a milestone newly added to the config later).
+func missingHistory(in Input, spec Spec, asOf time.Time) []Snapshot {
+	have := map[[2]string]bool{}
+	for _, s := range in.History {
+		have[[2]string{s.Program, s.Milestone}] = true
+	}
+	missing := false
+	for _, p := range spec.Programs {
+		for _, m := range p.Milestones {
+			missing = missing || !have[[2]string{p.Name, m.Name}]
+		}
+	}
+	if !missing {
+		return nil
+	}
+	var out []Snapshot
+	for _, s := range Backfill(in, spec, asOf, BackfillDays) {
+		if !have[[2]string{s.Program, s.Milestone}] {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Reports reads stored reports; it is the ReportSource of the API and the pages.

@@ -89,3 +89,21 @@ func TestRunStoresReportAndSnapshots(t *testing.T) {
 		t.Errorf("report JSON does not round-trip")
 	}
 }
+
+func TestMissingHistoryBackfillsOnlyNewMilestones(t *testing.T) {
+	spec := smallSpec()
+	in := Input{Data: smallWorld(), History: []Snapshot{{Program: "Payments", Milestone: "Checkout", Day: at("2026-11-20"), Scope: 4}}}
+	back := missingHistory(in, spec, testAsOf)
+	if len(back) != BackfillDays {
+		t.Fatalf("got %d snapshots, want %d (Empty only)", len(back), BackfillDays)
+	}
+	for _, s := range back {
+		if s.Milestone != "Empty" {
+			t.Fatalf("backfilled %s, which has history", s.Milestone)
+		}
+	}
+	in.History = append(in.History, Snapshot{Program: "Payments", Milestone: "Empty", Day: at("2026-11-20")})
+	if got := missingHistory(in, spec, testAsOf); got != nil {
+		t.Errorf("got %d snapshots, want none when every milestone has history", len(got))
+	}
+}
