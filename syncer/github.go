@@ -270,6 +270,8 @@ func (g *GitHub) syncRepo(ctx context.Context, repo string, full bool, counts *c
 	if err := g.db.CompleteScope(ctx, cairn.ConnectorGitHub, repo, r.cur.Start); err != nil {
 		return err
 	}
+	g.log.Debug("repo synced", "repo", repo, "full", r.cur.Full, "resumed", r.resumed, "items", r.items,
+		"pages", counts.Pages, "watermark", r.cur.Start)
 	g.progress(Event{Connector: cairn.ConnectorGitHub, Scope: repo, Kind: "done", Items: r.items, Pages: counts.Pages})
 	return nil
 }
