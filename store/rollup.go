@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/cairn-dev/cairn"
@@ -22,6 +25,8 @@ type RollupData struct {
 	PRLinks      []cairn.PRIssueLink // Source left empty
 	// DataAsOf is the last successful sync per connector.
 	DataAsOf map[string]time.Time
+
+	pending []pendingTransition // status changes read, not yet attached
 }
 
 // RollupIssue is a Jira issue as the rollup sees it.
@@ -95,39 +100,65 @@ type RollupMilestone struct {
 	DueOn              time.Time
 }
 
-// LoadRollupData reads everything the rollup needs in one read transaction (a consistent
-// snapshot), streaming each table once.
+// LoadRollupData reads everything the rollup needs, streaming each table once. It reads in two
+// read transactions side by side, one per core (Jira issues with their versions and sprints;
+// status changes and the GitHub tables), begun together: a sync page committed between their
+// starts can leave one lane a page behind the other, which the next rollup corrects.
 func (db *DB) LoadRollupData(ctx context.Context) (*RollupData, error) {
 	d := &RollupData{DataAsOf: map[string]time.Time{}}
-	err := db.View(ctx, func(tx *sql.Tx) error {
-		for _, step := range []struct {
-			name string
-			fn   func(context.Context, *sql.Tx, *RollupData) error
-		}{
+	type step struct {
+		name string
+		fn   func(context.Context, *sql.Tx, *RollupData) error
+	}
+	lanes := [][]step{
+		{
 			{"jira issues", loadIssues},
-			{"jira status changes", loadTransitions},
 			{"jira issue versions", loadIssueVersions},
 			{"jira issue sprints", loadIssueSprints},
-			{"jira links", loadLinks},
 			{"jira versions", loadVersions},
 			{"jira sprints", loadSprints},
+			{"jira links", loadLinks},
+		},
+		{
+			{"jira status changes", loadTransitions},
 			{"github pull requests", loadPRs},
 			{"github reviews", loadReviews},
 			{"github issues", loadGitHubIssues},
 			{"github milestones", loadMilestones},
 			{"pr issue links", loadPRLinks},
 			{"sync runs", loadDataAsOf},
-		} {
-			if err := step.fn(ctx, tx, d); err != nil {
-				return fmt.Errorf("load %s: %w", step.name, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
+		},
+	}
+	errs := make([]error, len(lanes))
+	var wg sync.WaitGroup
+	for i, lane := range lanes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = db.View(ctx, func(tx *sql.Tx) error {
+				for _, st := range lane {
+					if err := st.fn(ctx, tx, d); err != nil {
+						return fmt.Errorf("load %s: %w", st.name, err)
+					}
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	d.attachTransitions()
 	return d, nil
+}
+
+// rowCount counts a table's rows (deleted ones too: a capacity, not a result); SQLite answers
+// an unfiltered count(*) from the b-tree without reading the rows.
+func rowCount(ctx context.Context, tx *sql.Tx, table string) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&n)
+	return n, err
 }
 
 // each runs query and calls scan for every row.
@@ -146,32 +177,44 @@ func each(ctx context.Context, tx *sql.Tx, query string, scan func(*sql.Rows) er
 }
 
 func loadIssues(ctx context.Context, tx *sql.Tx, d *RollupData) error {
+	intern := map[string]string{} // project keys, types, statuses, priorities repeat
+	in := func(b sql.RawBytes) string {
+		if v, ok := intern[string(b)]; ok {
+			return v
+		}
+		v := string(b)
+		intern[v] = v
+		return v
+	}
+	n, err := rowCount(ctx, tx, "jira_issues")
+	if err != nil {
+		return err
+	}
+	d.Issues = make([]RollupIssue, 0, n)
 	return each(ctx, tx, `SELECT id, key, project_key, issue_type, subtask, summary, status,
 		status_category, assignee, priority, labels, components, story_points, epic_key, parent_key,
 		flagged, created_at, updated_at, resolved_at
 		FROM jira_issues WHERE deleted_at IS NULL ORDER BY id`, func(r *sql.Rows) error {
 		var is RollupIssue
-		var cat, labels, comps, created, updated string
-		var assignee, priority, epic, parent, resolved sql.NullString
+		var project, typ, status, cat, priority, labels, comps, created, updated, resolved sql.RawBytes
+		var assignee, epic, parent sql.NullString
 		var points sql.NullFloat64
-		if err := r.Scan(&is.ID, &is.Key, &is.Project, &is.Type, &is.Subtask, &is.Summary, &is.Status,
+		if err := r.Scan(&is.ID, &is.Key, &project, &typ, &is.Subtask, &is.Summary, &status,
 			&cat, &assignee, &priority, &labels, &comps, &points, &epic, &parent, &is.Flagged,
 			&created, &updated, &resolved); err != nil {
 			return err
 		}
-		is.Category = cairn.StatusCategory(cat)
-		is.Assignee, is.Priority = assignee.String, priority.String
-		is.EpicKey, is.ParentKey = epic.String, parent.String
+		is.Project, is.Type, is.Status, is.Priority = in(project), in(typ), in(status), in(priority)
+		is.Category = category(cat)
+		is.Assignee, is.EpicKey, is.ParentKey = assignee.String, epic.String, parent.String
 		is.Points, is.Estimated = points.Float64, points.Valid
-		if labels != "[]" {
-			is.Labels = ParseJSONList(labels)
+		if string(labels) != "[]" {
+			is.Labels = ParseJSONList(string(labels))
 		}
-		if comps != "[]" {
-			is.Components = ParseJSONList(comps)
+		if string(comps) != "[]" {
+			is.Components = ParseJSONList(string(comps))
 		}
-		is.Created = parseText(created)
-		is.Updated = parseText(updated)
-		is.Resolved = ParseTime(resolved)
+		is.Created, is.Updated, is.Resolved = parseBytes(created), parseBytes(updated), parseBytes(resolved)
 		d.Issues = append(d.Issues, is)
 		return nil
 	})
@@ -194,27 +237,123 @@ func (d *RollupData) issueIndex(id int64) int {
 	return -1
 }
 
+// pendingTransition is a status change read before its issue is known (the lanes run side by
+// side).
+type pendingTransition struct {
+	issueID int64
+	t       RollupTransition
+}
+
 func loadTransitions(ctx context.Context, tx *sql.Tx, d *RollupData) error {
-	last, idx := int64(-1), -1
+	// A table scan (no ORDER BY): the primary key index does not cover the columns, so reading
+	// in its order would cost a lookup per row. attachTransitions sorts each issue's list.
+	n, err := rowCount(ctx, tx, "jira_status_changes")
+	if err != nil {
+		return err
+	}
+	d.pending = make([]pendingTransition, 0, n)
 	return each(ctx, tx, `SELECT issue_id, at, to_status, from_category, to_category
-		FROM jira_status_changes ORDER BY issue_id, at, history_id`, func(r *sql.Rows) error {
-		var id int64
-		var at, to string
-		var from, toCat sql.NullString
-		if err := r.Scan(&id, &at, &to, &from, &toCat); err != nil {
+		FROM jira_status_changes`, func(r *sql.Rows) error {
+		var p pendingTransition
+		var at, from, to sql.RawBytes
+		if err := r.Scan(&p.issueID, &at, &p.t.ToStatus, &from, &to); err != nil {
 			return err
 		}
-		if id != last {
-			last, idx = id, d.issueIndex(id)
-		}
-		if idx < 0 {
-			return nil
-		}
-		is := &d.Issues[idx]
-		is.Transitions = append(is.Transitions, RollupTransition{At: parseText(at), ToStatus: to,
-			From: cairn.StatusCategory(from.String), To: cairn.StatusCategory(toCat.String)})
+		p.t.At, p.t.From, p.t.To = parseBytes(at), category(from), category(to)
+		d.pending = append(d.pending, p)
 		return nil
 	})
+}
+
+// attachTransitions gives each issue its status changes, oldest first.
+func (d *RollupData) attachTransitions() {
+	idx := make([]int32, len(d.pending))
+	counts := make([]int32, len(d.Issues))
+	last, li := int64(-1), -1
+	for k, p := range d.pending {
+		if p.issueID != last {
+			last, li = p.issueID, d.issueIndex(p.issueID)
+		}
+		idx[k] = int32(li)
+		if li >= 0 {
+			counts[li]++
+		}
+	}
+	for i, n := range counts {
+		if n > 0 {
+			d.Issues[i].Transitions = make([]RollupTransition, 0, n)
+		}
+	}
+	for k, p := range d.pending {
+		if i := idx[k]; i >= 0 {
+			d.Issues[i].Transitions = append(d.Issues[i].Transitions, p.t)
+		}
+	}
+	d.pending = nil
+	for i := range d.Issues {
+		if t := d.Issues[i].Transitions; len(t) > 1 {
+			slices.SortStableFunc(t, func(a, b RollupTransition) int { return a.At.Compare(b.At) })
+		}
+	}
+}
+
+// category interns a status category.
+func category(b []byte) cairn.StatusCategory {
+	switch string(b) {
+	case "new":
+		return cairn.CategoryNew
+	case "indeterminate":
+		return cairn.CategoryIndeterminate
+	case "done":
+		return cairn.CategoryDone
+	}
+	return cairn.StatusCategory(b)
+}
+
+// parseBytes parses a time column without allocating for the common layouts
+// (YYYY-MM-DDTHH:MM:SS[.fraction]Z and YYYY-MM-DD), falling back to ParseTime.
+func parseBytes(b []byte) time.Time {
+	num := func(s []byte) (int, bool) {
+		n := 0
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	if len(b) == 10 || (len(b) >= 20 && b[10] == 'T' && b[len(b)-1] == 'Z') {
+		y, ok1 := num(b[0:4])
+		mo, ok2 := num(b[5:7])
+		d, ok3 := num(b[8:10])
+		if ok1 && ok2 && ok3 && b[4] == '-' && b[7] == '-' {
+			if len(b) == 10 {
+				return time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+			}
+			h, ok4 := num(b[11:13])
+			mi, ok5 := num(b[14:16])
+			sec, ok6 := num(b[17:19])
+			ns, ok7 := 0, true
+			if frac := b[19 : len(b)-1]; len(frac) > 0 {
+				if frac[0] != '.' || len(frac) > 10 {
+					ok7 = false
+				} else {
+					ns, ok7 = num(frac[1:])
+					for range 10 - len(frac) {
+						ns *= 10
+					}
+				}
+			}
+			if ok4 && ok5 && ok6 && ok7 {
+				return time.Date(y, time.Month(mo), d, h, mi, sec, ns, time.UTC)
+			}
+		}
+	}
+	if len(b) == 0 {
+		return time.Time{}
+	}
+	return ParseTime(sql.NullString{String: string(b), Valid: true})
 }
 
 func loadIssueVersions(ctx context.Context, tx *sql.Tx, d *RollupData) error {
@@ -289,6 +428,11 @@ func loadSprints(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 }
 
 func loadPRs(ctx context.Context, tx *sql.Tx, d *RollupData) error {
+	n, err := rowCount(ctx, tx, "github_pull_requests")
+	if err != nil {
+		return err
+	}
+	d.PRs = make([]RollupPR, 0, n)
 	return each(ctx, tx, `SELECT repo, number, title, state, draft, author, milestone, labels,
 		created_at, updated_at, closed_at, merged_at
 		FROM github_pull_requests WHERE deleted_at IS NULL ORDER BY repo, number`, func(r *sql.Rows) error {

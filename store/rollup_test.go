@@ -153,3 +153,15 @@ func TestSnapshots(t *testing.T) {
 		t.Errorf("all: got %d, %v; want 3", len(all), err)
 	}
 }
+
+func TestParseBytes(t *testing.T) {
+	for _, s := range []string{"2026-11-25T12:03:04Z", "2026-11-25T12:03:04.5Z", "2026-11-25T12:03:04.123456789Z",
+		"2026-11-25", "2026-11-25T12:03:04+02:00", "", "garbage"} {
+		t.Run(s, func(t *testing.T) {
+			want := ParseTime(sql.NullString{String: s, Valid: s != ""})
+			if got := parseBytes([]byte(s)); !got.Equal(want) {
+				t.Errorf("got %v, want %v", got, want)
+			}
+		})
+	}
+}
