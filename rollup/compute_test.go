@@ -107,6 +107,7 @@ func TestComputeMapping(t *testing.T) {
 		{"in progress keys", m.Evidence.InProgress, []string{"PAY-2", "acme/web#2"}},
 		{"todo keys", m.Evidence.Todo, []string{"PAY-3"}},
 		{"prs without key", m.PRsWithoutKey, 1},
+		{"completed week", m.CompletedWeek, 0}, // PAY-1 was done 11-04, before 11-18 12:00
 		{"unestimated", m.Unestimated, 2},
 		{"in progress", m.InProgress, 2},
 		{"due source", m.DueSource, DueFromGitHubMilestone},
@@ -228,5 +229,14 @@ func TestComputeForecastUsesTeamThroughput(t *testing.T) {
 	// 3 items at 2 per 12 weeks cannot be done in 3 weeks: P(on time) is small.
 	if *f.OnTime > 0.2 || math.IsNaN(*f.OnTime) {
 		t.Errorf("on time: got %v, want < 0.2", *f.OnTime)
+	}
+}
+
+func TestCompletedWeek(t *testing.T) {
+	d := smallWorld()
+	d.Issues[0].Transitions[1].At = at("2026-11-24T10:00:00Z") // PAY-1 done yesterday
+	m := Compute(Input{Data: d}, smallSpec(), testAsOf).Program("Payments").Milestone("Checkout")
+	if m.CompletedWeek != 1 || !slices.Equal(m.Evidence.CompletedWeek, []string{"PAY-1"}) || !m.LastProgress.Equal(at("2026-11-24T10:00:00Z")) {
+		t.Errorf("got %d %v last %v, want 1 [PAY-1] 2026-11-24T10:00", m.CompletedWeek, m.Evidence.CompletedWeek, m.LastProgress)
 	}
 }

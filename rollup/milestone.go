@@ -33,6 +33,7 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 	refs := map[int32]bool{}
 	var lastActivity time.Time
 	staleBefore := c.asOf.AddDate(0, 0, -c.spec.StaleDays)
+	weekAgo := c.asOf.AddDate(0, 0, -7)
 	reviewBefore := c.asOf.Add(-time.Duration(c.spec.ReviewWaitHours) * time.Hour)
 	teams := map[string]bool{}
 	for _, i := range members {
@@ -52,6 +53,10 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 			}
 			if !it.done.After(c.asOf) && it.done.After(m.LastProgress) {
 				m.LastProgress = it.done
+			}
+			if it.done.After(weekAgo) && !it.done.After(c.asOf) {
+				m.CompletedWeek++
+				ev.CompletedWeek = append(ev.CompletedWeek, it.key)
 			}
 		case cairn.CategoryIndeterminate:
 			s.InProgress++

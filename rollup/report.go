@@ -76,7 +76,8 @@ type TeamSpec struct {
 	Repos        []string `json:"repos,omitempty"`
 }
 
-// Thresholds are the configurable numbers of the status rubric (see doc.go).
+// Thresholds are the configurable numbers of the status rubric (see doc.go). Zero fields take
+// the default.
 type Thresholds struct {
 	// RedOnTime: P(on time) below this is red (default 0.5).
 	RedOnTime float64 `json:"red_on_time"`
@@ -204,6 +205,8 @@ type MilestoneReport struct {
 	ScopeRemovedSinceBaseline int `json:"scope_removed_since_baseline"`
 	ScopeAddedWeek            int `json:"scope_added_week"`
 	ScopeRemovedWeek          int `json:"scope_removed_week"`
+	// CompletedWeek counts the items done in the last 7 days.
+	CompletedWeek int `json:"completed_week"`
 
 	Blockers      []Blocker `json:"blockers"`
 	Stale         []ItemRef `json:"stale"`
@@ -285,6 +288,7 @@ type Blocker struct {
 // Evidence lists the items behind each number of a MilestoneReport, by key.
 type Evidence struct {
 	Done          []string `json:"done"`
+	CompletedWeek []string `json:"completed_week"` // done in the last 7 days
 	InProgress    []string `json:"in_progress"`
 	Todo          []string `json:"todo"`
 	Added         []string `json:"added"`   // added since the baseline
