@@ -2,7 +2,9 @@ package rollup
 
 import (
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -95,9 +97,19 @@ func genWorld(issues, prs, milestones int, asOf time.Time) (Input, Spec) {
 	return Input{Data: d}, spec
 }
 
+// benchSize reads a world size from the environment (CAIRN_BENCH_ISSUES, CAIRN_BENCH_PRS).
+func benchSize(env string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(env)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// BenchmarkCompute: 100 000 issues, 20 000 PRs and 200 milestones unless CAIRN_BENCH_ISSUES
+// and CAIRN_BENCH_PRS say otherwise.
 func BenchmarkCompute(b *testing.B) {
 	asOf := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	in, spec := genWorld(100_000, 20_000, 200, asOf)
+	in, spec := genWorld(benchSize("CAIRN_BENCH_ISSUES", 100_000), benchSize("CAIRN_BENCH_PRS", 20_000), 200, asOf)
 	runtime.GC()
 	b.ReportAllocs()
 	b.ResetTimer()

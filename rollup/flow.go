@@ -135,14 +135,14 @@ func (wd *world) velocity(items []int32, win *window) []SprintVelocity {
 	if len(wd.data.Sprints) == 0 {
 		return nil
 	}
-	idx := make(map[int64]int, len(wd.data.Sprints))
-	for i, s := range wd.data.Sprints {
-		idx[s.ID] = i
-	}
+	idx := wd.sprintIndex
 	acc := map[int]*SprintVelocity{}
 	for _, i := range items {
 		it := &wd.items[i]
-		for _, sid := range it.sprints {
+		if it.issue < 0 {
+			continue
+		}
+		for _, sid := range wd.data.Issues[it.issue].SprintIDs {
 			k, ok := idx[sid]
 			if !ok {
 				continue

@@ -123,9 +123,9 @@ func indexHistory(snaps []Snapshot) map[[2]string][]Snapshot {
 // else new.
 func (w *world) categoryAt(i int32, t time.Time) cairn.StatusCategory {
 	it := &w.items[i]
-	if len(it.trans) > 0 {
-		cat := it.trans[0].From
-		for _, tr := range it.trans {
+	if is := w.jira(it); is != nil && len(is.Transitions) > 0 {
+		cat := is.Transitions[0].From
+		for _, tr := range is.Transitions {
 			if !tr.At.Before(t) {
 				break
 			}

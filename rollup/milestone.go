@@ -127,9 +127,16 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 		Trials: c.spec.Trials, Seed: ForecastSeed(program, ms.Name, y, wk)}
 	m.Forecast = Summarize(RunForecast(in), in)
 
+	order := make([]int32, 0, len(refs))
 	for i := range refs {
+		order = append(order, i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(w.items[a].key, w.items[b].key) })
+	ev.Items = make([]ItemRef, 0, len(order)+len(m.WaitingReview)+len(m.Blockers))
+	for _, i := range order {
 		ev.Items = append(ev.Items, w.ref(i))
 	}
+	extra := len(ev.Items)
 	for _, r := range m.WaitingReview {
 		ev.Items = append(ev.Items, r)
 	}
@@ -138,8 +145,10 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 			ev.Items = append(ev.Items, *b.Blocking)
 		}
 	}
-	slices.SortFunc(ev.Items, func(a, b ItemRef) int { return strings.Compare(a.Key, b.Key) })
-	ev.Items = slices.CompactFunc(ev.Items, func(a, b ItemRef) bool { return a.Key == b.Key })
+	if len(ev.Items) > extra { // merge the few extra refs into the sorted list
+		slices.SortStableFunc(ev.Items, func(a, b ItemRef) int { return strings.Compare(a.Key, b.Key) })
+		ev.Items = slices.CompactFunc(ev.Items, func(a, b ItemRef) bool { return a.Key == b.Key })
+	}
 	return m, lastActivity
 }
 
@@ -200,10 +209,11 @@ func (c *computer) blockers(program string, i int32) []Blocker {
 		}
 		out = append(out, b)
 	}
-	if it.flagged {
+	is := w.jira(it)
+	if is.Flagged {
 		out = append(out, Blocker{Blocked: w.ref(i), Reason: BlockedByFlag, Since: it.since})
 	}
-	if strings.EqualFold(it.priority, "blocker") {
+	if strings.EqualFold(is.Priority, "blocker") {
 		out = append(out, Blocker{Blocked: w.ref(i), Reason: BlockedByPriority, Since: it.since})
 	}
 	return out

@@ -22,9 +22,6 @@ type Input struct {
 type item struct {
 	kind      string
 	key       string
-	title     string
-	status    string
-	assignee  string
 	team      string
 	category  cairn.StatusCategory
 	points    float64
@@ -34,13 +31,18 @@ type item struct {
 	started   time.Time // first entry into in progress; zero if never
 	done      time.Time // last entry into done, when done
 	since     time.Time // entry into the current status (created when never moved)
-	flagged   bool
-	priority  string
-	issue     int32 // index in Data.Issues, or -1
-	pr        int32 // index in Data.PRs for a PR item, or -1
-	prs       []int32
-	sprints   []int64
-	trans     []store.RollupTransition
+	issue     int32     // index in Data.Issues, or -1
+	pr        int32     // index in Data.PRs for a PR item, or -1
+	gh        int32     // index in Data.GitHubIssues for a GitHub issue item, or -1
+	prs       []int32   // PRs carrying a Jira item's key
+}
+
+// jira returns the item's Jira issue, or nil.
+func (w *world) jira(it *item) *store.RollupIssue {
+	if it.issue < 0 {
+		return nil
+	}
+	return &w.data.Issues[it.issue]
 }
 
 func (it *item) isDone() bool { return it.category == cairn.CategoryDone }
@@ -48,8 +50,23 @@ func (it *item) isDone() bool { return it.category == cairn.CategoryDone }
 // ref renders it for a report.
 func (w *world) ref(i int32) ItemRef {
 	it := &w.items[i]
-	r := ItemRef{Kind: it.kind, Key: it.key, Title: it.title, Team: it.team, Status: it.status,
-		Category: it.category, Assignee: it.assignee, Since: it.since}
+	r := ItemRef{Kind: it.kind, Key: it.key, Team: it.team, Category: it.category, Since: it.since}
+	switch {
+	case it.issue >= 0:
+		is := &w.data.Issues[it.issue]
+		r.Title, r.Status, r.Assignee = is.Summary, is.Status, is.Assignee
+	case it.pr >= 0:
+		p := &w.data.PRs[it.pr]
+		r.Title, r.Status, r.Assignee = p.Title, p.State, p.Author
+		if !p.Merged.IsZero() {
+			r.Status = "merged"
+		} else if p.Draft {
+			r.Status = "draft"
+		}
+	case it.gh >= 0:
+		g := &w.data.GitHubIssues[it.gh]
+		r.Title, r.Status, r.Assignee = g.Title, g.State, g.Author
+	}
 	for _, p := range it.prs {
 		r.PRs = append(r.PRs, prKey(&w.data.PRs[p]))
 	}
@@ -74,6 +91,7 @@ type world struct {
 	ghLabel      map[string][]int32 // "repo:label" → items
 	repoItems    map[string][]int32 // repo → items of its PRs
 	blockedBy    map[string][]int32 // blocked key → link indexes
+	sprintIndex  map[int64]int      // sprint id → index in Data.Sprints
 }
 
 func newWorld(d *store.RollupData, spec *Spec) *world {
@@ -90,7 +108,7 @@ func newWorld(d *store.RollupData, spec *Spec) *world {
 			w.teamOfRepo[r] = t.Name
 		}
 	}
-	w.items = make([]item, 0, len(d.Issues)+len(d.PRs)/2+len(d.GitHubIssues))
+	w.items = make([]item, 0, len(d.Issues)+len(d.PRs)+len(d.GitHubIssues)) // never regrown
 	parentOf := map[string]string{}
 	for i := range d.Issues {
 		is := &d.Issues[i]
@@ -122,9 +140,9 @@ func newWorld(d *store.RollupData, spec *Spec) *world {
 	w.addPRs()
 	for i := range d.GitHubIssues {
 		g := &d.GitHubIssues[i]
-		it := item{kind: KindGitHubIssue, key: g.Repo + "#" + strconv.Itoa(g.Number), title: g.Title,
-			status: g.State, team: w.repoTeam(g.Repo), category: cairn.CategoryNew, created: g.Created,
-			updated: g.Updated, since: g.Created, issue: -1, pr: -1}
+		it := item{kind: KindGitHubIssue, key: g.Repo + "#" + strconv.Itoa(g.Number),
+			team: w.repoTeam(g.Repo), category: cairn.CategoryNew, created: g.Created,
+			updated: g.Updated, since: g.Created, issue: -1, pr: -1, gh: int32(i)}
 		if g.State == "closed" {
 			it.category, it.done, it.since = cairn.CategoryDone, g.Closed, g.Closed
 		}
@@ -139,6 +157,10 @@ func newWorld(d *store.RollupData, spec *Spec) *world {
 			w.ghLabel[k] = append(w.ghLabel[k], j)
 		}
 	}
+	w.sprintIndex = make(map[int64]int, len(d.Sprints))
+	for i, s := range d.Sprints {
+		w.sprintIndex[s.ID] = i
+	}
 	for i, l := range d.Links {
 		w.blockedBy[l.ToKey] = append(w.blockedBy[l.ToKey], int32(i))
 	}
@@ -146,10 +168,9 @@ func newWorld(d *store.RollupData, spec *Spec) *world {
 }
 
 func (w *world) jiraItem(is *store.RollupIssue, i int32) item {
-	it := item{kind: KindJira, key: is.Key, title: is.Summary, status: is.Status, assignee: is.Assignee,
-		team: w.projectTeam(is.Project), category: is.Category, points: is.Points, estimated: is.Estimated,
-		created: is.Created, updated: is.Updated, since: is.Created, flagged: is.Flagged,
-		priority: is.Priority, issue: i, pr: -1, sprints: is.SprintIDs, trans: is.Transitions}
+	it := item{kind: KindJira, key: is.Key, team: w.projectTeam(is.Project), category: is.Category,
+		points: is.Points, estimated: is.Estimated, created: is.Created, updated: is.Updated,
+		since: is.Created, issue: i, pr: -1, gh: -1}
 	var lastDone time.Time
 	for _, t := range is.Transitions {
 		if t.To == cairn.CategoryIndeterminate && it.started.IsZero() {
@@ -207,13 +228,11 @@ func (w *world) addPRs() {
 			if p.Merged.IsZero() && p.State == "closed" {
 				continue // abandoned: no work delivered, no scope
 			}
-			it := item{kind: KindPR, key: prKey(p), title: p.Title, status: p.State, assignee: p.Author,
-				team: w.repoTeam(p.Repo), category: cairn.CategoryIndeterminate, created: p.Created,
-				updated: p.Updated, started: p.Created, since: p.Created, issue: -1, pr: int32(i)}
+			it := item{kind: KindPR, key: prKey(p), team: w.repoTeam(p.Repo),
+				category: cairn.CategoryIndeterminate, created: p.Created, updated: p.Updated,
+				started: p.Created, since: p.Created, issue: -1, pr: int32(i), gh: -1}
 			if !p.Merged.IsZero() {
-				it.category, it.status, it.done, it.since = cairn.CategoryDone, "merged", p.Merged, p.Merged
-			} else if p.Draft {
-				it.status = "draft"
+				it.category, it.done, it.since = cairn.CategoryDone, p.Merged, p.Merged
 			}
 			target = int32(len(w.items))
 			w.items = append(w.items, it)
