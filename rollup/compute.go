@@ -45,7 +45,7 @@ func newComputer(in *Input, spec Spec, asOf time.Time) (*computer, [][]int32) {
 	spec = withDefaults(spec)
 	w := newWorld(&in.Data, &spec)
 	c := &computer{w: w, spec: spec, asOf: asOf, win: newWindow(asOf, spec.HistoryWeeks),
-		history: indexHistory(in.History), dataAge: in.Data.DataAsOf, itemMs: map[int32][]int32{}}
+		history: indexHistory(in.History), dataAge: in.Data.DataAsOf, firstMs: make([]int32, len(w.items)), moreMs: map[int32][]int32{}}
 	stamp := make([]int32, len(w.items))
 	var members [][]int32
 	for _, p := range spec.Programs {
@@ -56,7 +56,11 @@ func newComputer(in *Input, spec Spec, asOf time.Time) (*computer, [][]int32) {
 			c.msProgram = append(c.msProgram, p.Name)
 			c.msName = append(c.msName, p.Milestones[k].Name)
 			for _, i := range list {
-				c.itemMs[i] = append(c.itemMs[i], id)
+				if c.firstMs[i] == 0 {
+					c.firstMs[i] = id + 1
+				} else {
+					c.moreMs[i] = append(c.moreMs[i], id)
+				}
 			}
 		}
 	}

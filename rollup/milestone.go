@@ -21,7 +21,8 @@ type computer struct {
 
 	msProgram []string          // global milestone id → program
 	msName    []string          // global milestone id → milestone
-	itemMs    map[int32][]int32 // item → global milestone ids
+	firstMs   []int32           // item → its first global milestone id + 1 (0: none)
+	moreMs    map[int32][]int32 // item → its other milestone ids (items in several)
 }
 
 // milestone computes one milestone's report from its members.
@@ -195,7 +196,7 @@ func (c *computer) blockers(program string, i int32) []Blocker {
 			r := w.ref(j)
 			b.Blocking = &r
 			b.BlockingTeam = r.Team
-			for _, g := range c.itemMs[j] {
+			for _, g := range c.milestonesOf(j) {
 				if c.msProgram[g] != program {
 					b.OtherProgram, b.OtherMilestone = c.msProgram[g], c.msName[g]
 					break
@@ -222,4 +223,12 @@ func (c *computer) blockers(program string, i int32) []Blocker {
 func uniqueSorted(s []string) []string {
 	slices.Sort(s)
 	return slices.Compact(s)
+}
+
+// milestonesOf returns the global ids of the milestones item i belongs to.
+func (c *computer) milestonesOf(i int32) []int32 {
+	if c.firstMs[i] == 0 {
+		return nil
+	}
+	return append([]int32{c.firstMs[i] - 1}, c.moreMs[i]...)
 }
