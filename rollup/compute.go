@@ -1,8 +1,11 @@
 package rollup
 
 import (
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -102,27 +105,42 @@ func Compute(in Input, spec Spec, asOf time.Time) *Report {
 	}
 	sort.Strings(teams)
 	c.teamTP = make(map[string][]int, len(teams))
-	r.Teams = make([]TeamFlow, 0, len(teams))
-	for _, t := range teams {
-		f := w.flow(teamItems[t], teamPRs[t], &c.win)
-		tp := make([]int, len(f.Throughput))
-		for k, wc := range f.Throughput {
+	r.Teams = make([]TeamFlow, len(teams))
+	parallel(len(teams), func(k int) {
+		t := teams[k]
+		r.Teams[k] = TeamFlow{Team: t, Flow: w.flow(teamItems[t], teamPRs[t], &c.win)}
+	})
+	for _, tf := range r.Teams {
+		tp := make([]int, len(tf.Throughput))
+		for k, wc := range tf.Throughput {
 			tp[k] = wc.Count
 		}
-		c.teamTP[t] = tp
-		r.Teams = append(r.Teams, TeamFlow{Team: t, Flow: f})
+		c.teamTP[tf.Team] = tp
 	}
+
+	// Milestones are independent: compute them on every core, each into its own slot.
+	specs := make([]*MilestoneSpec, 0, len(members))
+	for _, ps := range c.spec.Programs {
+		for k := range ps.Milestones {
+			specs = append(specs, &ps.Milestones[k])
+		}
+	}
+	reports := make([]MilestoneReport, len(members))
+	parallel(len(members), func(g int) {
+		m, last := c.milestone(c.msProgram[g], specs[g], members[g])
+		c.rubric(&m, last)
+		reports[g] = m
+	})
 
 	g := 0
 	progStamp := make([]int32, len(w.items))
 	for pi, ps := range c.spec.Programs {
 		pr := ProgramReport{Name: ps.Name}
 		var progItems, progPRs []int32
-		for k := range ps.Milestones {
+		for range ps.Milestones {
 			list := members[g]
+			m := reports[g]
 			g++
-			m, last := c.milestone(ps.Name, &ps.Milestones[k], list)
-			c.rubric(&m, last)
 			pr.Milestones = append(pr.Milestones, m)
 			for _, i := range list {
 				if progStamp[i] != int32(pi+1) {
@@ -194,4 +212,25 @@ func Snapshots(r *Report) []Snapshot {
 		}
 	}
 	return out
+}
+
+// parallel calls fn(0..n-1) on GOMAXPROCS goroutines and waits for them all.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
