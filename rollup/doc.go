@@ -3,8 +3,8 @@
 // blockers, forecast and status. Compute is pure: data, a Spec and an asOf time in, a Report
 // out; no I/O, no clock, forecasts seeded by ForecastSeed(program, milestone, ISO week). It
 // computes milestones and team flows on every core, each into its own slot, so the result does
-// not depend on scheduling. Run is
-// the thin store-side wrapper the service calls after each sync.
+// not depend on scheduling. Run is the thin store-side wrapper the service calls after each
+// sync.
 //
 // # Items and mapping
 //
