@@ -28,7 +28,7 @@ func at(s string) time.Time {
 func pts(p float64) (float64, bool) { return p, true }
 
 func tr(when string, from, to cairn.StatusCategory) store.RollupTransition {
-	return store.RollupTransition{At: at(when), From: from, To: to, ToStatus: string(to)}
+	return store.RollupTransition{At: at(when), From: from, To: to}
 }
 
 const (

@@ -173,7 +173,7 @@ func TestFixtureCycleTimes(t *testing.T) {
 			for _, it := range h.Items {
 				if it.Field == "status" {
 					when, _ := time.Parse(layout, h.Created)
-					ri.Transitions = append(ri.Transitions, store.RollupTransition{At: when.UTC(), ToStatus: it.ToString})
+					ri.Transitions = append(ri.Transitions, store.RollupTransition{At: when.UTC()})
 				}
 			}
 		}

@@ -52,7 +52,6 @@ type RollupIssue struct {
 // RollupTransition is one status change.
 type RollupTransition struct {
 	At       time.Time
-	ToStatus string
 	From, To cairn.StatusCategory
 }
 
@@ -252,11 +251,11 @@ func loadTransitions(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 		return err
 	}
 	d.pending = make([]pendingTransition, 0, n)
-	return each(ctx, tx, `SELECT issue_id, at, to_status, from_category, to_category
+	return each(ctx, tx, `SELECT issue_id, at, from_category, to_category
 		FROM jira_status_changes`, func(r *sql.Rows) error {
 		var p pendingTransition
 		var at, from, to sql.RawBytes
-		if err := r.Scan(&p.issueID, &at, &p.t.ToStatus, &from, &to); err != nil {
+		if err := r.Scan(&p.issueID, &at, &from, &to); err != nil {
 			return err
 		}
 		p.t.At, p.t.From, p.t.To = parseBytes(at), category(from), category(to)
