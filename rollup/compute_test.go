@@ -240,3 +240,42 @@ func TestCompletedWeek(t *testing.T) {
 		t.Errorf("got %d %v last %v, want 1 [PAY-1] 2026-11-24T10:00", m.CompletedWeek, m.Evidence.CompletedWeek, m.LastProgress)
 	}
 }
+
+func TestVelocityTeamsStaleAndReview(t *testing.T) {
+	d := smallWorld()
+	// Sprint S1 closed 2026-11-10: PAY-1 (2 points, done 11-04) and PAY-2 (3 points, open).
+	d.Sprints = []store.RollupSprint{
+		{ID: 1, Name: "S1", State: "closed", StartAt: at("2026-10-27"), EndAt: at("2026-11-10"), Complete: at("2026-11-10T12:00:00Z")},
+		{ID: 2, Name: "S2", State: "active", StartAt: at("2026-11-10"), EndAt: at("2026-11-24")},
+	}
+	d.Issues[0].SprintIDs = []int64{1}
+	d.Issues[1].SprintIDs = []int64{1, 2}
+	spec := smallSpec()
+	spec.Teams = []TeamSpec{{Name: "Payments team", JiraProjects: []string{"PAY"}, Repos: []string{"acme/web"}}}
+	spec.StaleDays = 1
+	r := Compute(Input{Data: d}, spec, testAsOf)
+	p := r.Program("Payments")
+	want := []SprintVelocity{{Sprint: "S1", Committed: 5, Completed: 2, EndedAt: at("2026-11-10T12:00:00Z")}}
+	if got := p.Flow.Velocity; len(got) != 1 || got[0] != want[0] {
+		t.Errorf("velocity: got %+v, want %+v", got, want)
+	}
+	var names []string
+	for _, tf := range r.Teams {
+		names = append(names, tf.Team)
+	}
+	if !slices.Equal(names, []string{"OPS", "Payments team"}) {
+		t.Errorf("teams: got %v, want [OPS Payments team]", names)
+	}
+	m := p.Milestone("Checkout")
+	if !slices.Equal(m.Teams, []string{"Payments team"}) {
+		t.Errorf("milestone teams: got %v, want [Payments team]", m.Teams)
+	}
+	// Stale after 1 day: PAY-2 (updated 11-24 00:00) and acme/web#2 (updated 11-23).
+	if !slices.Equal(m.Evidence.Stale, []string{"PAY-2", "acme/web#2"}) {
+		t.Errorf("stale: got %v, want [PAY-2 acme/web#2]", m.Evidence.Stale)
+	}
+	// acme/web#2 opened 11-23 00:00, no review, 60 h before asOf (> 24 h).
+	if !slices.Equal(m.Evidence.WaitingReview, []string{"acme/web#2"}) || m.WaitingReview[0].Since != at("2026-11-23T00:00:00Z") {
+		t.Errorf("waiting review: got %v, want [acme/web#2] since 11-23", m.WaitingReview)
+	}
+}
