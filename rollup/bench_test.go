@@ -1,6 +1,7 @@
 package rollup
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"runtime"
@@ -117,6 +118,14 @@ func BenchmarkCompute(b *testing.B) {
 	for b.Loop() {
 		r = Compute(in, spec, asOf)
 	}
+	b.StopTimer()
+	start := time.Now()
+	body, err := json.Marshal(r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(time.Since(start).Seconds(), "json-s")
+	b.ReportMetric(float64(len(body))/(1<<20), "json-MB")
 	b.ReportMetric(float64(len(in.Data.Issues)), "issues")
 	b.ReportMetric(float64(len(in.Data.PRs)), "prs")
 	b.ReportMetric(float64(len(Snapshots(r))), "milestones")

@@ -1,6 +1,7 @@
 package rollup
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
 	"testing"
@@ -93,6 +94,9 @@ func smallSpec() Spec {
 
 func TestComputeMapping(t *testing.T) {
 	r := Compute(Input{Data: smallWorld()}, smallSpec(), testAsOf)
+	if _, err := json.Marshal(r); err != nil {
+		t.Fatalf("report does not encode as JSON: %v", err)
+	}
 	m := r.Program("Payments").Milestone("Checkout")
 	want := ScopeCounts{Todo: 1, InProgress: 2, Done: 1, Total: 4, DoneRatio: 0.25,
 		InProgressPoints: 3, DonePoints: 2, TotalPoints: 5}

@@ -3,6 +3,7 @@ package rollup
 import (
 	"encoding/json"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -47,6 +48,14 @@ func TestBlockers(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("blocker %d: got %+v, want %+v", i, got[i], want[i])
 		}
+	}
+	var keys []string
+	for _, it := range m.Evidence.Items {
+		keys = append(keys, it.Key)
+	}
+	// In progress PAY-2 and acme/web#2, blocked to-do PAY-3, blocking OPS-1 and XYZ-9.
+	if want := []string{"OPS-1", "PAY-2", "PAY-3", "XYZ-9", "acme/web#2"}; !slices.Equal(keys, want) {
+		t.Errorf("evidence items: got %v, want %v", keys, want)
 	}
 	if deps := r.Program("Payments").Dependencies; len(deps) != 2 {
 		t.Errorf("dependencies: got %d, want 2 (OPS-1, XYZ-9)", len(deps))

@@ -75,7 +75,6 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 		default:
 			s.Todo++
 			ev.Todo = append(ev.Todo, it.key)
-			refs[i] = true
 			if it.estimated {
 				s.TodoPoints += it.points
 			}
@@ -142,6 +141,7 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 		ev.Items = append(ev.Items, r)
 	}
 	for _, b := range m.Blockers {
+		ev.Items = append(ev.Items, b.Blocked)
 		if b.Blocking != nil {
 			ev.Items = append(ev.Items, *b.Blocking)
 		}

@@ -299,8 +299,9 @@ type Evidence struct {
 	Stale         []string `json:"stale"`
 	WaitingReview []string `json:"waiting_review"`
 	PRsWithoutKey []string `json:"prs_without_key"`
-	// Items holds the details of every item named above except the done ones (a long list that
-	// the keys suffice for), plus blocking items and PRs waiting for review, sorted by key.
+	// Items holds the details of the items in progress, added since the baseline, blocked,
+	// blocking, stale or waiting for review, sorted by key; done and to-do items are listed by
+	// key only (long lists, stored with every report).
 	Items []ItemRef `json:"items"`
 }
 

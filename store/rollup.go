@@ -561,16 +561,24 @@ type StoredReport struct {
 	JSON    []byte
 }
 
-// SaveReport stores one rollup report (JSON) with its as-of time and ISO week.
+// SaveReport stores one rollup report (JSON) with its as-of time and ISO week. Reports are large
+// and a rollup runs after every sync, so only the last report of each ISO week is kept: the one
+// LatestReport and ReportForWeek return. Saving deletes the week's reports with an earlier (or
+// equal) as-of time, in the same transaction.
 func (db *DB) SaveReport(ctx context.Context, asOf time.Time, isoWeek string, reportJSON []byte) (int64, error) {
 	var id int64
+	at := asOf.UTC().Format(sortableTime)
 	err := db.Update(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO rollup_reports (as_of, iso_week, created_at, report_json)
-			VALUES (?, ?, ?, ?)`, asOf.UTC().Format(sortableTime), isoWeek, FormatTime(db.Now()), string(reportJSON))
+			VALUES (?, ?, ?, ?)`, at, isoWeek, FormatTime(db.Now()), string(reportJSON))
 		if err != nil {
 			return err
 		}
-		id, err = res.LastInsertId()
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM rollup_reports WHERE iso_week = ? AND as_of <= ? AND id != ?`,
+			isoWeek, at, id)
 		return err
 	})
 	if err != nil {

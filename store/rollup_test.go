@@ -111,6 +111,10 @@ func TestReportsRoundTrip(t *testing.T) {
 	if err != nil || string(w47.JSON) != `{"n":2}` {
 		t.Errorf("week 47: got %s, %v; want the last of the week, n 2", w47.JSON, err)
 	}
+	var n int
+	if err := db.ReadDB().QueryRow(`SELECT count(*) FROM rollup_reports`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("stored reports: got %d, %v; want 2, the last of each week", n, err)
+	}
 	if _, err := db.ReportForWeek(ctx, "2026-W01"); !errors.Is(err, cairn.ErrNotFound) {
 		t.Errorf("unknown week: got %v, want ErrNotFound", err)
 	}
