@@ -104,6 +104,16 @@ func Compute(in Input, spec Spec, asOf time.Time) *Report {
 		teams = append(teams, t)
 	}
 	sort.Strings(teams)
+	c.teamFirst = make(map[string]time.Time, len(teams))
+	for t, items := range teamItems {
+		var first time.Time
+		for _, i := range items {
+			if cr := w.items[i].created; !cr.IsZero() && (first.IsZero() || cr.Before(first)) {
+				first = cr
+			}
+		}
+		c.teamFirst[t] = first
+	}
 	c.teamTP = make(map[string][]int, len(teams))
 	r.Teams = make([]TeamFlow, len(teams))
 	parallel(len(teams), func(k int) {

@@ -2,6 +2,7 @@ package rollup
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -281,5 +282,24 @@ func TestVelocityTeamsStaleAndReview(t *testing.T) {
 	// acme/web#2 opened 11-23 00:00, no review, 60 h before asOf (> 24 h).
 	if !slices.Equal(m.Evidence.WaitingReview, []string{"acme/web#2"}) || m.WaitingReview[0].Since != at("2026-11-23T00:00:00Z") {
 		t.Errorf("waiting review: got %v, want [acme/web#2] since 11-23", m.WaitingReview)
+	}
+}
+
+func TestNewTeamForecastIsLowConfidence(t *testing.T) {
+	d := store.RollupData{Versions: []store.RollupVersion{{ID: 1, Name: "V1"}}}
+	// NEW-1 created Sunday 2026-11-01, done 11-10; NEW-2 open. History: the complete weeks
+	// ending after 11-01, i.e. starting 10-26, 11-02, 11-09, 11-16: 4 weeks, [0 0 1 0].
+	for i, cat := range []cairn.StatusCategory{catDone, catNew} {
+		is := store.RollupIssue{ID: int64(i + 1), Key: fmt.Sprintf("NEW-%d", i+1), Project: "NEW", Category: cat,
+			Created: at("2026-11-01T10:00:00Z"), Updated: at("2026-11-01T10:00:00Z"), VersionIDs: []int64{1}}
+		if cat == catDone {
+			is.Transitions = []store.RollupTransition{tr("2026-11-10T00:00:00Z", catNew, catDone)}
+		}
+		d.Issues = append(d.Issues, is)
+	}
+	spec := Spec{Programs: []ProgramSpec{{Name: "P", Milestones: []MilestoneSpec{{Name: "M", FixVersions: []string{"V1"}, Due: at("2027-03-01")}}}}, Trials: 500}
+	f := Compute(Input{Data: d}, spec, testAsOf).Programs[0].Milestones[0].Forecast
+	if !slices.Equal(f.Throughput, []int{0, 0, 1, 0}) || f.Status != ForecastLowConfidence || f.HistoryWeeks != 4 {
+		t.Errorf("got throughput %v status %s history %d, want [0 0 1 0] low_confidence 4", f.Throughput, f.Status, f.HistoryWeeks)
 	}
 }

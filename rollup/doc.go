@@ -54,7 +54,9 @@
 //     the sprint; completed: those done by the sprint's end).
 //   - Forecast: RunForecast over the summed weekly throughput of the milestone's teams (configured,
 //     else the teams of its items), remaining = items not done, start = asOf's day; scope growth
-//     per week from the snapshots at the week's edges when they all exist.
+//     per week from the snapshots at the week's edges when they all exist. Weeks that ended
+//     before the teams' first item was created are not history (a new team's forecast is low
+//     confidence until it has 6 weeks).
 //
 // # Status rubric
 //

@@ -11,13 +11,14 @@ import (
 
 // computer holds what every milestone of one Compute call shares.
 type computer struct {
-	w       *world
-	spec    Spec
-	asOf    time.Time
-	win     window
-	history map[[2]string][]Snapshot // by program and milestone, oldest first
-	teamTP  map[string][]int         // weekly throughput per team
-	dataAge map[string]time.Time
+	w         *world
+	spec      Spec
+	asOf      time.Time
+	win       window
+	history   map[[2]string][]Snapshot // by program and milestone, oldest first
+	teamTP    map[string][]int         // weekly throughput per team
+	teamFirst map[string]time.Time     // creation of each team's first item
+	dataAge   map[string]time.Time
 
 	msProgram []string          // global milestone id → program
 	msName    []string          // global milestone id → milestone
@@ -116,14 +117,27 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 		sort.Strings(m.Teams)
 	}
 	tp := make([]int, len(c.win.weeks))
+	var first time.Time // the teams' first item: weeks that ended before it are not history
 	for _, t := range m.Teams {
 		for k, n := range c.teamTP[t] {
 			tp[k] += n
 		}
+		if f := c.teamFirst[t]; !f.IsZero() && (first.IsZero() || f.Before(first)) {
+			first = f
+		}
+	}
+	k0 := 0
+	for k0 < len(tp) && !first.IsZero() && !c.win.weeks[k0].AddDate(0, 0, 7).After(first) {
+		k0++
+	}
+	tp = tp[k0:]
+	growth := c.scopeGrowth(program, ms.Name)
+	if growth != nil {
+		growth = growth[k0:]
 	}
 	y, wk := c.asOf.UTC().ISOWeek()
 	in := ForecastInput{Remaining: m.Scope.Remaining(), WeeklyThroughput: tp,
-		ScopeGrowth: c.scopeGrowth(program, ms.Name), Start: dayStart(c.asOf), Due: m.Due,
+		ScopeGrowth: growth, Start: dayStart(c.asOf), Due: m.Due,
 		Trials: c.spec.Trials, Seed: ForecastSeed(program, ms.Name, y, wk)}
 	m.Forecast = Summarize(RunForecast(in), in)
 
