@@ -85,3 +85,30 @@ type Sprint struct {
 	CompleteAt time.Time
 	Raw        []byte
 }
+
+// JiraPage is one page of a Jira search, as the connector returns it: issues complete with
+// their status history and links.
+type JiraPage struct {
+	Issues []Issue
+	// Next is the opaque cursor of the next page ("" on the last page): a nextPageToken on
+	// Cloud, a startAt offset on Data Center.
+	Next string
+	// Total is the number of matches when the server reports it (Data Center), else 0.
+	Total int
+}
+
+// JiraField says which Jira field carries one concept cairn needs.
+type JiraField struct {
+	Concept string // one of the JiraConcept* constants
+	FieldID string // e.g. customfield_10016
+	Source  string // schema | name | config
+}
+
+// Concepts the Jira connector maps onto custom fields.
+const (
+	JiraConceptStoryPoints = "story_points"
+	JiraConceptEpicLink    = "epic_link"
+	JiraConceptSprint      = "sprint"
+	JiraConceptStartDate   = "start_date"
+	JiraConceptFlagged     = "flagged"
+)
