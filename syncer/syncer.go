@@ -62,6 +62,15 @@ type Runner interface {
 	Run(ctx context.Context, full bool) (Result, error)
 }
 
+type runStartedKey struct{}
+
+// WithRunStarted returns a context under which a Runner reports each run's id to fn as soon as
+// its sync_runs row exists, so the service can answer "POST /api/v1/sync" with the run id while
+// the run goes on (and record a panicking run under the right id).
+func WithRunStarted(ctx context.Context, fn func(runID int64)) context.Context {
+	return context.WithValue(ctx, runStartedKey{}, fn)
+}
+
 // recordRun wraps one run in a sync_runs row: started as running, finished ok or failed with
 // its counts. fn fills the result as it goes, so a failed run still reports what it stored.
 func recordRun(ctx context.Context, db *store.DB, log *slog.Logger, connector string, full bool,
@@ -77,6 +86,9 @@ func recordRun(ctx context.Context, db *store.DB, log *slog.Logger, connector st
 		return res, err
 	}
 	res.RunID = id
+	if started, ok := ctx.Value(runStartedKey{}).(func(int64)); ok && started != nil {
+		started(id)
+	}
 	runErr := fn(ctx, &res)
 	res.Duration = db.Now().Sub(start)
 	// The run's row is written even when ctx was cancelled, so the history tells the truth.
