@@ -67,7 +67,7 @@ func TestWorldHasEveryCase(t *testing.T) {
 			reopened++
 		}
 		for _, l := range is.Links {
-			if l.ToKey == is.Key && strings.HasPrefix(l.FromKey, "CORE-") && strings.HasPrefix(is.Key, "PAY-") {
+			if l.ToKey == is.Key && strings.HasPrefix(l.FromKey, "CORE-") && strings.HasPrefix(is.Key, "MOB-") {
 				blockedAcross++
 			}
 		}
