@@ -1,0 +1,137 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/cairn-dev/cairn"
+	"github.com/cairn-dev/cairn/rollup"
+)
+
+// Source reads the latest stored report; rollup.Reports and StoredReports satisfy it. When no
+// report is stored yet it returns an error wrapping cairn.ErrNotFound.
+type Source interface {
+	LatestReport(ctx context.Context) (*rollup.Report, error)
+}
+
+// versioner is a Source that can tell cheaply which report is the latest (StoredReports): the
+// collector then decodes a report only when a newer one has been stored.
+type versioner interface {
+	LatestReportVersion(ctx context.Context) (string, error)
+}
+
+// Options configure a Collector. Zero fields take the defaults.
+type Options struct {
+	// Timeout bounds one read of the source during a scrape (default 5s, half Prometheus'
+	// default scrape timeout).
+	Timeout time.Duration
+	// MaxAge is how long a report is served from the cache when the source cannot tell whether
+	// a newer one is stored (a plain rollup.Reports); default 1 minute. Ignored for sources
+	// with a version check, whose cache lasts until a newer report is stored.
+	MaxAge time.Duration
+	// Logger receives read failures (default: discard).
+	Logger *slog.Logger
+	// Now is the clock for MaxAge and the read duration (default time.Now).
+	Now func() time.Time
+}
+
+// Collector is a prometheus.Collector over the latest stored rollup report. It is safe for
+// concurrent scrapes: they share one read of the source.
+type Collector struct {
+	src  Source
+	opts Options
+
+	mu      sync.Mutex // serialises reads of the source and guards the cache
+	cached  *rollup.Report
+	version string
+	loaded  time.Time
+}
+
+var _ prometheus.Collector = (*Collector)(nil)
+
+// New returns a collector reading src. Register it on an explicit registry:
+//
+//	reg.MustRegister(metrics.New(metrics.StoredReports{DB: db}, metrics.Options{Logger: log}))
+func New(src Source, opts Options) *Collector {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 5 * time.Second
+	}
+	if opts.MaxAge <= 0 {
+		opts.MaxAge = time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Collector{src: src, opts: opts}
+}
+
+// Describe sends every descriptor the collector may emit.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range allDescs {
+		ch <- d
+	}
+}
+
+// Collect emits the metrics of the latest report. A missing report is not an error: only
+// cairn_rollup_up 0 is emitted. A failed read serves the last report read, with
+// cairn_rollup_up 0, so that a locked database does not blank dashboards or resolve alerts.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
+	defer cancel()
+	r, read, err := c.report(ctx)
+	up := 1.0
+	if err != nil {
+		up = 0
+		if !errors.Is(err, cairn.ErrNotFound) {
+			c.opts.Logger.Error("read rollup report for metrics", "err", err)
+		}
+	}
+	e := emitter{ch: ch}
+	e.gauge(descUp, up)
+	e.gauge(descReadDuration, read.Seconds())
+	if r != nil {
+		e.report(r)
+	}
+}
+
+// report returns the report to render and the time spent reading it (zero when cached).
+func (c *Collector) report(ctx context.Context) (*rollup.Report, time.Duration, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.opts.Now()
+	version := ""
+	if v, ok := c.src.(versioner); ok {
+		ver, err := v.LatestReportVersion(ctx)
+		if err != nil {
+			return c.onError(err), 0, err
+		}
+		if c.cached != nil && ver == c.version {
+			return c.cached, 0, nil
+		}
+		version = ver
+	} else if c.cached != nil && now.Sub(c.loaded) < c.opts.MaxAge {
+		return c.cached, 0, nil
+	}
+	r, err := c.src.LatestReport(ctx)
+	if err != nil {
+		return c.onError(err), c.opts.Now().Sub(now), err
+	}
+	c.cached, c.version, c.loaded = r, version, now
+	return r, c.opts.Now().Sub(now), nil
+}
+
+// onError drops the cache when no report exists any more and keeps it otherwise.
+func (c *Collector) onError(err error) *rollup.Report {
+	if errors.Is(err, cairn.ErrNotFound) {
+		c.cached, c.version = nil, ""
+	}
+	return c.cached
+}
