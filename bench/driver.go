@@ -1,0 +1,194 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/cairn-dev/cairn/connectors/github/githubtest"
+)
+
+// Config is one harness run.
+type Config struct {
+	Sizes     []Size
+	Latencies []time.Duration
+	Dir       string    // scratch directory for databases
+	Self      string    // the executable that runs stages ("cairnbench child ...")
+	Log       io.Writer // progress lines
+}
+
+// Row is one measured stage.
+type Row struct {
+	Size    Size          `json:"size"`
+	Latency time.Duration `json:"latency_ns"`
+	Stage   string        `json:"stage"`
+	ChildResult
+	// ServerRequests is what the fake served during the stage (304s and faults included).
+	ServerRequests int `json:"server_requests"`
+	// FloorWall is the stage's physical floor: the slower of the fetch floor (same latency)
+	// and the store floor; zero for stages without one.
+	FloorWall time.Duration `json:"floor_wall_ns,omitempty"`
+}
+
+// Results are a whole run.
+type Results struct {
+	Started time.Time `json:"started"`
+	Machine string    `json:"machine"`
+	Command string    `json:"command"`
+	Rows    []Row     `json:"rows"`
+}
+
+// AsOf is the rollup's clock: fixed, so every run computes the same report.
+var AsOf = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+// Run measures every size at every latency.
+func Run(ctx context.Context, cfg Config) (*Results, error) {
+	res := &Results{Started: time.Now().UTC(), Machine: Machine()}
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(cfg.Log, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+	}
+	for _, size := range cfg.Sizes {
+		rows, err := runSize(ctx, cfg, size, logf)
+		res.Rows = append(res.Rows, rows...)
+		if err != nil {
+			return res, fmt.Errorf("size %s: %w", size, err)
+		}
+	}
+	return res, nil
+}
+
+func runSize(ctx context.Context, cfg Config, size Size, logf func(string, ...any)) ([]Row, error) {
+	dir := filepath.Join(cfg.Dir, size.String())
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	logf("size %s: generating %d PRs and %d GitHub issues in %d repos", size, size.PRs(), size.GitHubIssues(), repos)
+	data := GitHubWorld(size)
+	var latency atomic.Int64
+	srv := githubtest.New(githubtest.Options{RateLimit: 1 << 40, OnRequest: func(*http.Request) {
+		if d := time.Duration(latency.Load()); d > 0 {
+			time.Sleep(d)
+		}
+	}})
+	defer srv.Close()
+	srv.Load(data)
+
+	var rows []Row
+	stage := func(lat time.Duration, name, db string) (Row, error) {
+		srv.ResetStats()
+		logf("size %s latency %v: %s", size, lat, name)
+		cr, err := runChild(ctx, cfg.Self, ChildArgs{Stage: name, URL: srv.BaseURL(), DB: db, Issues: int(size), AsOf: AsOf})
+		if err != nil {
+			return Row{}, fmt.Errorf("%s: %w", name, err)
+		}
+		r := Row{Size: size, Latency: lat, Stage: name, ChildResult: cr, ServerRequests: srv.Stats().Requests}
+		logf("  wall %.2fs cpu %.2fs rss %dMB requests %d items %d", cr.Wall.Seconds(), cr.CPU.Seconds(), cr.PeakRSS>>20, r.ServerRequests, cr.Items)
+		return r, nil
+	}
+	// Warm the fake's rendered pages so that no stage pays for them.
+	if _, err := stage(0, StageFetchFloor, ""); err != nil {
+		return rows, err
+	}
+	var storeFloor Row
+	var rollupDB string
+	for li, lat := range cfg.Latencies {
+		latency.Store(int64(lat))
+		fetch, err := stage(lat, StageFetchFloor, "")
+		if err != nil {
+			return rows, err
+		}
+		rows = append(rows, fetch)
+		if li == 0 {
+			latency.Store(0)
+			if storeFloor, err = stage(0, StageStoreFloor, filepath.Join(dir, "store-floor.db")); err != nil {
+				return rows, err
+			}
+			storeFloor.Latency = -1 // independent of latency
+			rows = append(rows, storeFloor)
+			latency.Store(int64(lat))
+		}
+		db := filepath.Join(dir, fmt.Sprintf("sync-%d.db", li))
+		full, err := stage(lat, StageFullSync, db)
+		if err != nil {
+			return rows, err
+		}
+		full.FloorWall = max(fetch.Wall, storeFloor.Wall)
+		rows = append(rows, full)
+		idle, err := stage(lat, StageIdleSync, db)
+		if err != nil {
+			return rows, err
+		}
+		rows = append(rows, idle)
+		if err := changeOnePercent(srv, data); err != nil {
+			return rows, err
+		}
+		changed, err := stage(lat, StageChangedSync, db)
+		if err != nil {
+			return rows, err
+		}
+		rows = append(rows, changed)
+		if li == 0 {
+			rollupDB = db
+		} else {
+			os.Remove(db)
+		}
+	}
+	latency.Store(0)
+	if _, err := stage(0, StageSeedJira, rollupDB); err != nil {
+		return rows, err
+	}
+	for _, name := range []string{StageRollupFirst, StageRollup} {
+		r, err := stage(0, name, rollupDB)
+		if err != nil {
+			return rows, err
+		}
+		r.Latency = -1
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// changeOnePercent bumps every 100th pull request and issue of every repo (updated now).
+func changeOnePercent(srv *githubtest.Server, data []githubtest.Repo) error {
+	for _, r := range data {
+		for i := 0; i < len(r.PRs); i += 100 {
+			if err := srv.UpdatePR(r.FullName(), r.PRs[i].Number, func(p *githubtest.PR) { p.Title += " (edited)" }); err != nil {
+				return err
+			}
+		}
+		for i := 0; i < len(r.Issues); i += 100 {
+			if err := srv.UpdateIssue(r.FullName(), r.Issues[i].Number, func(is *githubtest.Issue) { is.Title += " (edited)" }); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// runChild runs one stage in a process of its own and decodes its result.
+func runChild(ctx context.Context, self string, a ChildArgs) (ChildResult, error) {
+	arg, err := json.Marshal(a)
+	if err != nil {
+		return ChildResult{}, err
+	}
+	cmd := exec.CommandContext(ctx, self, "child", string(arg))
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return ChildResult{}, fmt.Errorf("%v: %s", err, bytes.TrimSpace(errb.Bytes()))
+	}
+	var cr ChildResult
+	if err := json.Unmarshal(out.Bytes(), &cr); err != nil {
+		return ChildResult{}, fmt.Errorf("decode child result %q: %w", out.String(), err)
+	}
+	return cr, nil
+}

@@ -1,0 +1,140 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// stageTitle is how a stage reads in the table.
+var stageTitle = map[string]string{
+	StageFetchFloor:  "GitHub fetch+decode floor",
+	StageStoreFloor:  "GitHub store floor (pre-decoded rows)",
+	StageFullSync:    "GitHub full sync",
+	StageIdleSync:    "GitHub incremental, nothing changed",
+	StageChangedSync: "GitHub incremental, 1% changed",
+	StageRollupFirst: "rollup with forecasts, first run (history backfill)",
+	StageRollup:      "rollup with forecasts",
+}
+
+func latencyText(d time.Duration) string {
+	if d < 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%d ms", d.Milliseconds())
+}
+
+func mb(n int64) string { return fmt.Sprintf("%.1f", float64(n)/(1<<20)) }
+
+// Markdown writes the results table and the goal checks.
+func (r *Results) Markdown(w io.Writer) {
+	fmt.Fprintf(w, "Machine: %s  \nRun: %s  \nCommand: `%s`\n\n", r.Machine, r.Started.Format(time.RFC3339), r.Command)
+	fmt.Fprintln(w, "| issues | PRs | latency | stage | wall s | CPU s | peak RSS MB | requests | written MB | DB MB | items/s | × floor |")
+	fmt.Fprintln(w, "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, row := range r.Rows {
+		title := stageTitle[row.Stage]
+		if title == "" {
+			title = row.Stage
+		}
+		rate, ratio := "", ""
+		if row.Items > 0 && row.Wall > 0 {
+			rate = fmt.Sprintf("%.0f", float64(row.Items)/row.Wall.Seconds())
+		}
+		if row.FloorWall > 0 {
+			ratio = fmt.Sprintf("%.2f", row.Wall.Seconds()/row.FloorWall.Seconds())
+		}
+		reqs := ""
+		if row.ServerRequests > 0 || strings.HasPrefix(row.Stage, "github") {
+			reqs = fmt.Sprint(row.ServerRequests)
+		}
+		db := ""
+		if row.DBBytes > 0 {
+			db = mb(row.DBBytes)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %.2f | %.2f | %s | %s | %s | %s | %s | %s |\n",
+			row.Size, Size(row.Size.PRs()), latencyText(row.Latency), title, row.Wall.Seconds(), row.CPU.Seconds(),
+			mb(row.PeakRSS), reqs, mb(row.WriteByte), db, rate, ratio)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Items are PRs + reviews + GitHub issues stored (or decoded, for the fetch floor); requests are what the fake")
+	fmt.Fprintln(w, "served during the stage (304s included); written is bytes passed to write(2) by the stage's process")
+	fmt.Fprintln(w, "(/proc/self/io wchar: database, WAL and checkpoints); × floor is wall time over the slower of the")
+	fmt.Fprintln(w, "fetch floor at the same latency and the store floor.")
+	fmt.Fprintln(w)
+	r.goals(w)
+}
+
+func (r *Results) find(size Size, lat time.Duration, stage string) (Row, bool) {
+	for _, row := range r.Rows {
+		if row.Size == size && row.Stage == stage && (row.Latency == lat || row.Latency < 0) {
+			return row, true
+		}
+	}
+	return Row{}, false
+}
+
+func (r *Results) sizes() []Size {
+	var out []Size
+	seen := map[Size]bool{}
+	for _, row := range r.Rows {
+		if !seen[row.Size] {
+			seen[row.Size] = true
+			out = append(out, row.Size)
+		}
+	}
+	return out
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**not met**"
+}
+
+// goals checks the speed goals of the other issues against this run's figures.
+func (r *Results) goals(w io.Writer) {
+	fmt.Fprintln(w, "| goal (issue) | measured | verdict |")
+	fmt.Fprintln(w, "|---|---|---|")
+	sizes := r.sizes()
+	for _, s := range sizes {
+		full, ok := r.find(s, 0, StageFullSync)
+		if !ok {
+			continue
+		}
+		prs := float64(s.PRs()) / full.Wall.Seconds()
+		fmt.Fprintf(w, "| GitHub: ≥ 3,000 PRs/s end to end with reviews, no latency (#4) | %s: %.0f PRs/s | %s |\n", s, prs, verdict(prs >= 3000))
+		ratio := full.Wall.Seconds() / full.FloorWall.Seconds()
+		fmt.Fprintf(w, "| sync ≤ 1.5× the slower floor (#3, applied to GitHub) | %s: %.2f× | %s |\n", s, ratio, verdict(ratio <= 1.5))
+		if idle, ok := r.find(s, 0, StageIdleSync); ok {
+			per := float64(idle.ServerRequests) / repos
+			fmt.Fprintf(w, "| GitHub: idle incremental costs a few requests per repo (#4) | %s: %d requests for %d repos (%.1f per repo) | %s |\n",
+				s, idle.ServerRequests, repos, per, verdict(per <= 6))
+		}
+	}
+	if len(sizes) >= 2 {
+		lo, hi := sizes[0], sizes[len(sizes)-1]
+		a, okA := r.find(lo, 0, StageFullSync)
+		b, okB := r.find(hi, 0, StageFullSync)
+		if okA && okB {
+			g := float64(b.PeakRSS) / float64(a.PeakRSS)
+			fmt.Fprintf(w, "| GitHub: memory flat in repo size (#4; #3 asks ≤ 1.2× for 10× the issues) | peak RSS %s: %s MB, %s: %s MB (%.2f×) | %s |\n",
+				lo, mb(a.PeakRSS), hi, mb(b.PeakRSS), g, verdict(g <= 1.2))
+		}
+	}
+	for _, s := range sizes {
+		ro, ok := r.find(s, -1, StageRollup)
+		if !ok {
+			continue
+		}
+		want := s == 1_000_000
+		note := ""
+		if !want {
+			note = " (the goal is set at 1M; smaller sizes shown for the curve)"
+		}
+		fmt.Fprintf(w, "| rollup of 1M issues, 200k PRs, 200 milestones with forecasts ≤ 10 s and ≤ 1 GB RSS (#6) | %s: %.1f s, %s MB%s | %s |\n",
+			s, ro.Wall.Seconds(), mb(ro.PeakRSS), note, map[bool]string{true: verdict(ro.Wall.Seconds() <= 10 && ro.PeakRSS <= 1<<30), false: "–"}[want])
+	}
+	fmt.Fprintln(w)
+}
