@@ -43,6 +43,9 @@ type World struct {
 	// Epics maps a milestone planned under an epic to the epic's key.
 	Epics map[string]string
 
+	// linked lists the pull requests ("owner/repo#n") that carry each Jira key, for the motion.
+	linked map[string][]string
+
 	rng       *rand.Rand
 	nextID    int64
 	keySeq    map[string]int
@@ -60,6 +63,7 @@ func Generate(seed uint64, scale int, asOf time.Time) *World {
 		AsOf:   asOf.UTC().Truncate(time.Minute),
 		Cases:  map[string]string{},
 		Epics:  map[string]string{},
+		linked: map[string][]string{},
 		rng:    rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		nextID: 10000, keySeq: map[string]int{}, prSeq: map[string]int{}, reviewSeq: 500000,
 	}
@@ -357,6 +361,7 @@ func (w *World) linkedPR(t team, is cairn.Issue, it itemTimes, i int) {
 	default:
 		pr.Title, pr.HeadRef, pr.Body = is.Summary, fmt.Sprintf("change-%d", pr.Number), "Fixes ["+is.Key+"]."
 	}
+	w.linked[is.Key] = append(w.linked[is.Key], prKey(pr.Repo, pr.Number))
 	w.finishPR(&pr, t, it)
 }
 
