@@ -124,4 +124,3 @@ func TestDataCenterSearchCapsAndContextPath(t *testing.T) {
 		t.Fatalf("kanban sprints: %d", code)
 	}
 }
-
