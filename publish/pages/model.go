@@ -89,6 +89,7 @@ type MilestoneRow struct {
 // BlockerRow is an open blocker or risk.
 type BlockerRow struct {
 	Item      Text // key (linked) and summary
+	Reason    Text // "blocked by OPS-1 (OPS)", "flagged", "priority Blocker"
 	Milestone string
 	Owner     string
 	Age       string // "12 days"
@@ -99,8 +100,9 @@ type DependencyRow struct {
 	Item      Text // the item that waits
 	DependsOn Text // the item it waits for
 	Owner     string
-	Kind      string // cross-team | cross-program
+	Kind      string // "cross-team: OPS", "cross-program: Platform / Q1 launch"
 	State     string
+	NeededBy  string // the due date of the waiting item's milestone
 }
 
 // UpcomingRow is a milestone due soon.
@@ -123,6 +125,7 @@ type BurnUpView struct {
 	Title string
 	SVG   string // built by BurnUpSVG, escaped there
 	Rows  []BurnRow
+	Note  string // the forecast cone and due date in words, for formats without the SVG
 }
 
 // BurnRow is one row of the burn-up table (weekly samples of the daily snapshots).
@@ -138,6 +141,7 @@ var (
 	statusAmber = Status{Key: "amber", Label: "AT RISK", Colour: "Yellow"}
 	statusGreen = Status{Key: "green", Label: "ON TRACK", Colour: "Green"}
 	statusDone  = Status{Key: "done", Label: "DONE", Colour: "Blue"}
+	statusGrey  = Status{Key: "none", Label: "NOT RATED", Colour: "Grey"}
 	statusNone  = Status{Key: "none", Label: "NO DATA", Colour: "Grey"}
 )
 

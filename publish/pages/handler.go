@@ -1,0 +1,176 @@
+package pages
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/cairn-dev/cairn"
+)
+
+// NewHandler serves status pages as HTML from the stored reports:
+//
+//	GET /programs                        the programs of the latest report, with links
+//	GET /programs/{program}              a program's latest week
+//	GET /programs/{program}/weeks/{week} a stored week, e.g. 2026-W48
+//
+// {program} is the program's name (path-escaped) or its slug. Errors are a small HTML page, or
+// JSON {"error": "..."} when the request accepts application/json: 404 for an unknown program
+// or week, 400 for a malformed week, 503 before the first rollup has stored a report. Mount it
+// at the server's root or under a prefix with http.StripPrefix.
+func NewHandler(src Source, opts Options) http.Handler {
+	h := &handler{src: src, opts: opts.withDefaults()}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /programs", h.index)
+	mux.HandleFunc("GET /programs/{$}", h.index)
+	mux.HandleFunc("GET /programs/{program}", h.page)
+	mux.HandleFunc("GET /programs/{program}/weeks/{week}", h.page)
+	mux.HandleFunc("/programs/", func(w http.ResponseWriter, r *http.Request) {
+		h.error(w, r, http.StatusNotFound, "no such page: "+r.URL.Path)
+	})
+	return mux
+}
+
+type handler struct {
+	src  Source
+	opts Options
+}
+
+func (h *handler) page(w http.ResponseWriter, req *http.Request) {
+	program, week := req.PathValue("program"), req.PathValue("week")
+	if week != "" && !ValidWeek(week) {
+		h.error(w, req, http.StatusBadRequest, "a week looks like 2026-W48")
+		return
+	}
+	in, err := Load(req.Context(), h.src, week, h.opts.HistoryDays, program)
+	if err != nil {
+		h.loadError(w, req, week, err)
+		return
+	}
+	name, ok := programName(in, program)
+	if !ok {
+		h.error(w, req, http.StatusNotFound, fmt.Sprintf("no program %q in the report for %s", program, in.Report.Week))
+		return
+	}
+	r, err := NewRenderer(h.opts)
+	if err == nil {
+		var body []byte
+		if body, err = r.Render(in.Report, in.Previous, in.Snapshots, name, FormatHTML); err == nil {
+			h.write(w, http.StatusOK, "text/html; charset=utf-8", body)
+			return
+		}
+	}
+	h.fail(w, req, err)
+}
+
+var indexTemplate = template.Must(template.New("index").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Programs — status {{.Week}}</title>
+<style>body{margin:0 auto;max-width:40rem;padding:1rem;font:16px/1.5 system-ui,sans-serif}li{margin:.3rem 0}.s{font-size:.8rem;font-weight:700;border:1px solid;padding:0 .3rem;border-radius:3px}</style>
+</head><body><h1>Programs</h1><p>Week {{.Week}} · data as of {{.AsOf}}</p>
+<ul>{{range .Programs}}<li><a href="{{.Slug}}">{{.Name}}</a> <span class="s">{{.Status.Label}}</span></li>{{end}}</ul>
+</body></html>
+`))
+
+func (h *handler) index(w http.ResponseWriter, req *http.Request) {
+	report, err := h.src.LatestReport(req.Context())
+	if err != nil {
+		h.loadError(w, req, "", err)
+		return
+	}
+	type entry struct {
+		Name, Slug string
+		Status     Status
+	}
+	data := struct {
+		Week, AsOf string
+		Programs   []entry
+	}{Week: report.Week, AsOf: stamp(report.AsOf)}
+	for _, p := range report.Programs {
+		data.Programs = append(data.Programs, entry{clean(p.Name), Slug(p.Name), statusOf(string(p.Status))})
+	}
+	// Relative links, so that the handler works under any prefix: from /programs the page of
+	// a program is programs/{slug}, from /programs/ it is {slug}.
+	if !strings.HasSuffix(req.URL.Path, "/") {
+		for i := range data.Programs {
+			data.Programs[i].Slug = "programs/" + data.Programs[i].Slug
+		}
+	}
+	var buf bytes.Buffer
+	if err := indexTemplate.Execute(&buf, data); err != nil {
+		h.fail(w, req, err)
+		return
+	}
+	h.write(w, http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// loadError maps a failed load: no report at all is 503 (the first rollup has not run), a
+// missing week is 404.
+func (h *handler) loadError(w http.ResponseWriter, req *http.Request, week string, err error) {
+	switch {
+	case errors.Is(err, cairn.ErrNotFound) && week == "":
+		h.error(w, req, http.StatusServiceUnavailable, "no report yet: the first sync and rollup have not finished")
+	case errors.Is(err, cairn.ErrNotFound):
+		h.error(w, req, http.StatusNotFound, "no report stored for week "+week)
+	default:
+		h.fail(w, req, err)
+	}
+}
+
+func (h *handler) fail(w http.ResponseWriter, req *http.Request, err error) {
+	h.opts.Logger.Error("serve status page", "path", req.URL.Path, "err", err)
+	h.error(w, req, http.StatusInternalServerError, "could not render the page; see the server log")
+}
+
+var errorTemplate = template.Must(template.New("error").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Code}} {{.Status}}</title><style>body{margin:0 auto;max-width:40rem;padding:1rem;font:16px/1.5 system-ui,sans-serif}</style>
+</head><body><h1>{{.Status}}</h1><p>{{.Message}}</p></body></html>
+`))
+
+// error writes an error as JSON when the client asks for it, else as a small HTML page.
+func (h *handler) error(w http.ResponseWriter, req *http.Request, code int, msg string) {
+	if code == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "60")
+	}
+	if strings.Contains(req.Header.Get("Accept"), "application/json") {
+		body, _ := json.Marshal(map[string]string{"error": msg})
+		h.write(w, code, "application/json", append(body, '\n'))
+		return
+	}
+	var buf bytes.Buffer
+	_ = errorTemplate.Execute(&buf, map[string]any{"Code": code, "Status": http.StatusText(code), "Message": msg})
+	h.write(w, code, "text/html; charset=utf-8", buf.Bytes())
+}
+
+func (h *handler) write(w http.ResponseWriter, code int, contentType string, body []byte) {
+	hd := w.Header()
+	hd.Set("Content-Type", contentType)
+	// The pages carry no script and load nothing: forbid both, so that even a rendering bug
+	// cannot run code in the reader's browser.
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Cache-Control", "no-cache")
+	w.WriteHeader(code)
+	_, _ = w.Write(body)
+}
+
+// programName finds the program by name or slug in the loaded report.
+func programName(in *Inputs, program string) (string, bool) {
+	for _, p := range in.Report.Programs {
+		if p.Name == program {
+			return p.Name, true
+		}
+	}
+	for _, p := range in.Report.Programs {
+		if Slug(p.Name) == program {
+			return p.Name, true
+		}
+	}
+	return "", false
+}
