@@ -46,8 +46,8 @@ type Collector struct {
 	src  Source
 	opts Options
 
-	mu      sync.Mutex // serialises reads of the source and guards the cache
-	cached  *rollup.Report
+	mu      sync.Mutex          // serialises reads of the source and guards the cache
+	cached  []prometheus.Metric // the latest report's metrics; const metrics are immutable
 	version string
 	loaded  time.Time
 }
@@ -86,7 +86,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
 	defer cancel()
-	r, read, err := c.report(ctx)
+	cached, read, err := c.metrics(ctx)
 	up := 1.0
 	if err != nil {
 		up = 0
@@ -94,16 +94,17 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			c.opts.Logger.Error("read rollup report for metrics", "err", err)
 		}
 	}
-	e := emitter{ch: ch}
-	e.gauge(descUp, up)
-	e.gauge(descReadDuration, read.Seconds())
-	if r != nil {
-		e.report(r)
+	ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, up)
+	ch <- prometheus.MustNewConstMetric(descReadDuration, prometheus.GaugeValue, read.Seconds())
+	for _, m := range cached {
+		ch <- m
 	}
 }
 
-// report returns the report to render and the time spent reading it (zero when cached).
-func (c *Collector) report(ctx context.Context) (*rollup.Report, time.Duration, error) {
+// metrics returns the latest report's metrics and the time spent reading and rendering it
+// (zero when cached). The metrics are rendered once per report: a scrape between two rollups
+// only sends them.
+func (c *Collector) metrics(ctx context.Context) ([]prometheus.Metric, time.Duration, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.opts.Now()
@@ -124,12 +125,12 @@ func (c *Collector) report(ctx context.Context) (*rollup.Report, time.Duration, 
 	if err != nil {
 		return c.onError(err), c.opts.Now().Sub(now), err
 	}
-	c.cached, c.version, c.loaded = r, version, now
-	return r, c.opts.Now().Sub(now), nil
+	c.cached, c.version, c.loaded = render(r), version, now
+	return c.cached, c.opts.Now().Sub(now), nil
 }
 
 // onError drops the cache when no report exists any more and keeps it otherwise.
-func (c *Collector) onError(err error) *rollup.Report {
+func (c *Collector) onError(err error) []prometheus.Metric {
 	if errors.Is(err, cairn.ErrNotFound) {
 		c.cached, c.version = nil, ""
 	}

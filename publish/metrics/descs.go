@@ -98,10 +98,21 @@ var (
 		descCompleted, descCycle, descLead, descReview, descMerge}
 )
 
-// emitter sends const metrics; an invalid label value (not UTF-8) becomes an invalid metric
-// that fails only its own series, not the whole collector.
+// emitter builds const metrics into a slice, rendered once per report; an invalid label value
+// (not UTF-8) becomes an invalid metric that fails only its own series.
 type emitter struct {
-	ch chan<- prometheus.Metric
+	out *[]prometheus.Metric
+}
+
+// render returns the metrics of r.
+func render(r *rollup.Report) []prometheus.Metric {
+	n := 8
+	for _, p := range r.Programs {
+		n += 5 + 32*len(p.Milestones) + 5*len(r.Teams)
+	}
+	out := make([]prometheus.Metric, 0, n)
+	emitter{&out}.report(r)
+	return out
 }
 
 func (e emitter) send(d *prometheus.Desc, t prometheus.ValueType, v float64, labels ...string) {
@@ -109,7 +120,7 @@ func (e emitter) send(d *prometheus.Desc, t prometheus.ValueType, v float64, lab
 	if err != nil {
 		m = prometheus.NewInvalidMetric(d, err)
 	}
-	e.ch <- m
+	*e.out = append(*e.out, m)
 }
 
 func (e emitter) gauge(d *prometheus.Desc, v float64, labels ...string) {
@@ -132,7 +143,7 @@ func (e emitter) summary(d *prometheus.Desc, p rollup.Percentiles, program, team
 	if err != nil {
 		m = prometheus.NewInvalidMetric(d, err)
 	}
-	e.ch <- m
+	*e.out = append(*e.out, m)
 }
 
 func boolf(b bool) float64 {
