@@ -1,0 +1,323 @@
+//go:build chaos
+
+package chaos
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/cairn-dev/cairn/connectors/github/githubtest"
+)
+
+// Recognisable fake secrets: no log line, error, page, metric or database row may show them.
+const (
+	githubToken = "ghp_CHAOSSECRETgithubtoken0123456789abcd"
+	apiToken    = "cairn-CHAOSSECRET-apitoken-0123456789"
+)
+
+// scale is the size of the suite's worlds: "ci" (default) fits CI's time, "full" is bigger.
+type scale struct {
+	repos, prs, issues int
+	latency            time.Duration // per request, so a sync lasts long enough to be killed
+}
+
+func chaosScale() scale {
+	if os.Getenv("CHAOS_SCALE") == "full" {
+		return scale{repos: 4, prs: 1500, issues: 500, latency: 5 * time.Millisecond}
+	}
+	return scale{repos: 3, prs: 200, issues: 60, latency: 5 * time.Millisecond}
+}
+
+func chaosSeed(t *testing.T) int64 {
+	seed := int64(20261130)
+	if s := os.Getenv("CHAOS_SEED"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			t.Fatalf("CHAOS_SEED=%q: %v", s, err)
+		}
+		seed = n
+	}
+	t.Logf("seed %d (set CHAOS_SEED to replay)", seed)
+	return seed
+}
+
+func world(sc scale) []githubtest.Repo {
+	return githubtest.Generate(githubtest.GenOptions{Owner: "acme", Repos: sc.repos, PRsPerRepo: sc.prs,
+		IssuesPerRepo: sc.issues, Seed: 42})
+}
+
+func repoNames(data []githubtest.Repo) []string {
+	var out []string
+	for _, r := range data {
+		out = append(out, r.FullName())
+	}
+	return out
+}
+
+// writeConfig writes a cairn config that syncs repos from the fake into db.
+func writeConfig(t *testing.T, dir, url, db string, repos []string) string {
+	t.Helper()
+	cfg := fmt.Sprintf(`database: %s
+listen: 127.0.0.1:0
+api_token: %s
+github:
+  url: %s
+  token: %s
+  repos: [%s]
+  concurrency: 4
+programs:
+  - name: Chaos
+    milestones:
+      - name: First
+        github:
+          milestones: ["%s:v1.0"]
+`, db, apiToken, url, githubToken, strings.Join(repos, ", "), repos[0])
+	path := filepath.Join(dir, "cairn.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	binPath   string
+	binReal   bool
+	buildErr  error
+)
+
+// syncBinary builds the real cairn binary and uses it when it has a sync command; until then
+// the stand-in under syncstandin, which wires the same packages.
+func syncBinary(t *testing.T) (path string, real bool) {
+	t.Helper()
+	buildOnce.Do(func() {
+		if buildDir, buildErr = os.MkdirTemp("", "cairn-chaos-bin"); buildErr != nil {
+			return
+		}
+		real := filepath.Join(buildDir, "cairn")
+		if out, err := exec.Command("go", "build", "-o", real, "../cmd/cairn").CombinedOutput(); err == nil {
+			if exec.Command(real, "sync", "--help").Run() == nil {
+				binPath, binReal = real, true
+				return
+			}
+		} else {
+			t.Logf("build cmd/cairn: %v\n%s", err, out)
+		}
+		stand := filepath.Join(buildDir, "syncstandin")
+		out, err := exec.Command("go", "build", "-tags", "chaos", "-o", stand, "./syncstandin").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("build syncstandin: %v\n%s", err, out)
+			return
+		}
+		binPath = stand
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	if !binReal {
+		t.Log("cairn has no sync command yet: using the stand-in (chaos/syncstandin)")
+	}
+	return binPath, binReal
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// Columns and tables that record when and how a run went rather than what was synced.
+var (
+	// The rollup's tables are derived from the synced ones with the run's clock (as_of): a
+	// sync that also rolls up writes different times on every run.
+	bookkeepingTables = map[string]bool{"sync_runs": true, "schema_migrations": true, "rollup_reports": true, "rollup_snapshots": true}
+	bookkeepingCols   = map[string]bool{"synced_at": true, "fetched_at": true, "seen_at": true, "applied_at": true}
+	bookkeepingByTbl  = map[string]map[string]bool{"sync_state": {"watermark": true, "updated_at": true}}
+)
+
+// tableDigest is a table's row count and a hash of its sorted content.
+type tableDigest struct {
+	Rows int
+	Hash string
+}
+
+// digest opens a database, checks PRAGMA integrity_check and that no table holds duplicate
+// rows, and returns a digest of every table without the bookkeeping columns.
+func digest(t *testing.T, path string) map[string]tableDigest {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var ic string
+	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&ic); err != nil || ic != "ok" {
+		t.Fatalf("integrity_check of %s: %q, %v", path, ic, err)
+	}
+	tables := queryStrings(t, db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	out := map[string]tableDigest{}
+	for _, tbl := range tables {
+		if bookkeepingTables[tbl] {
+			continue
+		}
+		var cols []string
+		for _, c := range queryStrings(t, db, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, tbl) {
+			if !bookkeepingCols[c] && !bookkeepingByTbl[tbl][c] {
+				cols = append(cols, `"`+c+`"`)
+			}
+		}
+		list := strings.Join(cols, ", ")
+		var all, distinct int
+		if err := db.QueryRow(`SELECT count(*) FROM "` + tbl + `"`).Scan(&all); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(`SELECT count(*) FROM (SELECT DISTINCT ` + list + ` FROM "` + tbl + `")`).Scan(&distinct); err != nil {
+			t.Fatal(err)
+		}
+		if all != distinct {
+			t.Errorf("%s: table %s has %d rows but %d distinct", path, tbl, all, distinct)
+		}
+		order := make([]string, len(cols))
+		for i := range cols {
+			order[i] = strconv.Itoa(i + 1)
+		}
+		rows, err := db.Query(`SELECT ` + list + ` FROM "` + tbl + `" ORDER BY ` + strings.Join(order, ", "))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := sha256.New()
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		n := 0
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				if b, ok := v.([]byte); ok {
+					v = string(b)
+				}
+				fmt.Fprintf(h, "%T:%v\x1f", v, v)
+			}
+			h.Write([]byte{'\n'})
+			n++
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		out[tbl] = tableDigest{Rows: n, Hash: hex.EncodeToString(h.Sum(nil))[:16]}
+	}
+	return out
+}
+
+func queryStrings(t *testing.T, db *sql.DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// sameDigest reports every table whose content differs from the clean run's.
+func sameDigest(t *testing.T, what string, want, got map[string]tableDigest) {
+	t.Helper()
+	var names []string
+	for k := range want {
+		names = append(names, k)
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if want[k] != got[k] {
+			t.Errorf("%s: table %s: got %d rows (hash %s), clean run has %d rows (hash %s)", what, k,
+				got[k].Rows, got[k].Hash, want[k].Rows, want[k].Hash)
+		}
+	}
+}
+
+// runStatuses counts sync_runs rows by status.
+func runStatuses(t *testing.T, path string) map[string]int {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	out := map[string]int{}
+	for _, s := range queryStrings(t, db, `SELECT status FROM sync_runs`) {
+		out[s]++
+	}
+	return out
+}
+
+// noSecret fails when a fake secret appears in b.
+func noSecret(t *testing.T, where string, b []byte) {
+	t.Helper()
+	for _, s := range []string{githubToken, apiToken, "CHAOSSECRET"} {
+		if strings.Contains(string(b), s) {
+			t.Errorf("%s shows a secret (%q)", where, s)
+			return
+		}
+	}
+}
+
+// noSecretInFiles scans the database, its WAL and any other file in dir.
+func noSecretInFiles(t *testing.T, dir string) {
+	t.Helper()
+	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() || strings.HasSuffix(p, ".yaml") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		noSecret(t, p, b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func withTimeout(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
