@@ -16,8 +16,8 @@ import (
 	"syscall"
 	"time"
 
-	ghc "github.com/cairn-dev/cairn/connectors/github"
 	"github.com/cairn-dev/cairn/config"
+	ghc "github.com/cairn-dev/cairn/connectors/github"
 	"github.com/cairn-dev/cairn/store"
 	"github.com/cairn-dev/cairn/syncer"
 )
