@@ -93,9 +93,9 @@ func (b *builder) burnUps(byMilestone map[string][]BurnPoint) []BurnUpView {
 		v := BurnUpView{ID: id, Title: "Burn-up: " + m.Name,
 			SVG: BurnUpSVG(id, BurnUp{Milestone: m.Name, Points: pts, AsOf: b.asOf, Due: m.Due, P50: m.Forecast.P50, P85: m.Forecast.P85})}
 		// Weekly samples, counted back from the latest day so that it is always a row.
-		last := len(pts) - 1
+		last := pts[len(pts)-1].Day
 		for j := range pts {
-			if (last-j)%7 == 0 {
+			if int(last.Sub(pts[j].Day).Round(24*time.Hour).Hours()/24)%7 == 0 {
 				v.Rows = append(v.Rows, BurnRow{Day: day(pts[j].Day), Scope: pts[j].Scope, Done: pts[j].Done})
 			}
 		}
@@ -165,7 +165,7 @@ func (b *builder) method() []Text {
 		syncs = append(syncs, fmt.Sprintf("%s (last successful sync %s)", connector(c), stamp(b.cur.Syncs[c])))
 	}
 	out := []Text{
-		plain("Sources: " + orDash(strings.Join(syncs, ", ")) + ", synced to SQLite; each milestone's items come from the Jira fix versions, epics, labels and components and the GitHub milestones, labels and repositories configured for it."),
+		plain("Sources: " + orNone(strings.Join(syncs, ", ")) + ", synced to SQLite; each milestone's items come from the Jira fix versions, epics, labels and components and the GitHub milestones, labels and repositories configured for it."),
 		plain("Data as of " + stamp(b.asOf) + "."),
 	}
 	for _, m := range b.cur.Milestones {
@@ -225,4 +225,11 @@ func dueSource(s string) string {
 		return "the GitHub milestone"
 	}
 	return "unknown"
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "Jira and GitHub (no successful sync recorded)"
+	}
+	return s
 }
