@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/cairn-dev/cairn/connectors/github/githubtest"
@@ -181,6 +182,8 @@ func runChild(ctx context.Context, self string, a ChildArgs) (ChildResult, error
 		return ChildResult{}, err
 	}
 	cmd := exec.CommandContext(ctx, self, "child", string(arg))
+	// A child outlives nothing: if the harness dies, so does the stage it was measuring.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {

@@ -11,8 +11,9 @@ import (
 
 // Usage is what one stage cost its process, measured from inside the child around the
 // stage only (setup such as pre-fetching the store floor's rows is outside), except peak RSS,
-// which is the process's high-water mark (getrusage ru_maxrss, the figure /usr/bin/time -v
-// prints as "Maximum resident set size").
+// which is the process's high-water mark: VmHWM of /proc/self/status. (Not ru_maxrss, which
+// /usr/bin/time -v prints: Linux carries it across execve, so a child started by a large
+// parent reports the parent's peak.)
 type Usage struct {
 	Wall      time.Duration `json:"wall_ns"`
 	CPU       time.Duration `json:"cpu_ns"` // user + system
@@ -43,13 +44,19 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// peakRSS is ru_maxrss, which Linux reports in KiB.
+// peakRSS is VmHWM, the resident-set high-water mark of this process's own address space.
 func peakRSS() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
 		return 0
 	}
-	return ru.Maxrss * 1024
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
 }
 
 // wchar reads the bytes this process passed to write(2) from /proc/self/io (0 where absent).
