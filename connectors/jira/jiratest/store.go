@@ -198,6 +198,14 @@ func (s *Server) putIssue(is cairn.Issue) cairn.Issue {
 	if is.Created.IsZero() {
 		is.Created = s.now()
 	}
+	// Jira keeps milliseconds.
+	is.Created, is.Updated, is.Resolved = is.Created.Truncate(time.Millisecond), is.Updated.Truncate(time.Millisecond), is.Resolved.Truncate(time.Millisecond)
+	for i := range is.Transitions {
+		is.Transitions[i].At = is.Transitions[i].At.Truncate(time.Millisecond)
+	}
+	if !is.DueDate.IsZero() {
+		is.DueDate = time.Date(is.DueDate.Year(), is.DueDate.Month(), is.DueDate.Day(), 0, 0, 0, 0, time.UTC)
+	}
 	if is.IssueType == "" {
 		is.IssueType = "Story"
 		if is.Subtask {
@@ -601,8 +609,9 @@ func (s *Server) virtualOf(id int64) (*project, int) {
 	return nil, 0
 }
 
-// view returns an issue as a connector should see it: links of every type from both sides
-// (FromKey blocks ToKey), transitions oldest first. Zero if unknown (s.mu held).
+// view returns an issue as a connector should decode it: its Blocks links from both sides
+// (FromKey blocks ToKey; other link types are rendered but left out here, as cairn keeps only
+// blocks edges), transitions oldest first. Zero if unknown (s.mu held).
 func (s *Server) view(id int64) cairn.Issue {
 	var is cairn.Issue
 	if r := s.recs[id]; r != nil {
@@ -614,11 +623,17 @@ func (s *Server) view(id int64) cairn.Issue {
 	} else {
 		return cairn.Issue{}
 	}
-	for _, lid := range s.linksOf[is.Key] {
-		l := s.links[lid]
-		is.Links = append(is.Links, cairn.IssueLink{ID: l.id, Type: l.typ, FromKey: l.from, ToKey: l.to})
+	var blocks []cairn.IssueLink
+	for _, l := range s.issueLinks(&is) {
+		other := l.ToKey
+		if other == is.Key {
+			other = l.FromKey
+		}
+		if _, ok := s.resolve(other); ok && strings.EqualFold(l.Type, "Blocks") {
+			blocks = append(blocks, l)
+		}
 	}
-	sort.Slice(is.Links, func(a, b int) bool { return is.Links[a].ID < is.Links[b].ID })
+	is.Links = blocks
 	return is
 }
 
