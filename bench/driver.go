@@ -147,7 +147,7 @@ func runSize(ctx context.Context, cfg Config, size Size, logf func(string, ...an
 	if _, err := stage(0, StageSeedJira, rollupDB); err != nil {
 		return rows, err
 	}
-	for _, name := range []string{StageRollupFirst, StageRollup} {
+	for _, name := range []string{StageRollupFirst, StageRollup, StageScrape, StageRender} {
 		r, err := stage(0, name, rollupDB)
 		if err != nil {
 			return rows, err

@@ -68,6 +68,10 @@ func RunChild(ctx context.Context, a ChildArgs) (ChildResult, error) {
 		m := startMeter()
 		err = SeedJira(ctx, db, a.Issues, a.AsOf)
 		return ChildResult{Usage: m.stop(), Items: a.Issues, DBBytes: fileSize(a.DB)}, err
+	case StageScrape:
+		return childScrape(ctx, a)
+	case StageRender:
+		return childRender(ctx, a)
 	case StageRollupFirst, StageRollup:
 		db, err := store.Open(ctx, a.DB)
 		if err != nil {

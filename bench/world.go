@@ -65,19 +65,22 @@ func GitHubWorld(s Size) []githubtest.Repo {
 		Start: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)})
 }
 
-// jiraProjects are the seeded projects; PAY and WEB are the keys the fake PRs carry.
+// teams is the number of teams and Jira projects (the metrics goal is set at 50 teams).
+const teams = 50
+
+// jiraProject names the seeded projects; PAY and WEB are the keys the fake PRs carry.
 func jiraProject(i int) string {
-	switch i % 20 {
+	switch i % teams {
 	case 0:
 		return "PAY"
 	case 1:
 		return "WEB"
 	}
-	return fmt.Sprintf("P%02d", i%20)
+	return fmt.Sprintf("P%02d", i%teams)
 }
 
 // SeedJira writes n Jira issues straight into the synced tables (until the Jira sync lands in
-// the harness): 200 fix versions, 40 closed sprints, a status history over the last 26 weeks
+// the harness), across 50 projects: 200 fix versions, 40 closed sprints, a status history over the last 26 weeks
 // (to do, in progress or done), one version and one sprint each, a blocking link in 50.
 func SeedJira(ctx context.Context, db *store.DB, n int, asOf time.Time) error {
 	rng := rollup.NewSplitMix64(uint64(n))
@@ -121,7 +124,7 @@ func SeedJira(ctx context.Context, db *store.DB, n int, asOf time.Time) error {
 		}
 		for i := 1; i <= n; i++ {
 			p := jiraProject(i)
-			key := p + "-" + strconv.Itoa(i/20+1)
+			key := p + "-" + strconv.Itoa(i/teams+1)
 			created := asOf.Add(-time.Duration(rng.IntN(26*7*24)) * time.Hour)
 			start := created.Add(time.Duration(rng.IntN(100)) * time.Hour)
 			end := start.Add(time.Duration(1+rng.IntN(300)) * time.Hour)
@@ -164,7 +167,7 @@ func SeedJira(ctx context.Context, db *store.DB, n int, asOf time.Time) error {
 				return err
 			}
 			if i%50 == 0 {
-				if _, err := ln.ExecContext(ctx, i, jiraProject(i+1)+"-"+strconv.Itoa((i+1)/20+1), key); err != nil {
+				if _, err := ln.ExecContext(ctx, i, jiraProject(i+1)+"-"+strconv.Itoa((i+1)/teams+1), key); err != nil {
 					return err
 				}
 			}
@@ -174,7 +177,8 @@ func SeedJira(ctx context.Context, db *store.DB, n int, asOf time.Time) error {
 }
 
 // RollupSpec is the benchmark's programs: 20 programs of 10 milestones, one per fix version,
-// the first program's milestones also taking the repos' GitHub milestones.
+// the first program's milestones also taking the repos' GitHub milestones; and 50 teams, one
+// per Jira project, the first ten owning a repo each.
 func RollupSpec() rollup.Spec {
 	var spec rollup.Spec
 	for v := range milestones {
@@ -188,7 +192,7 @@ func RollupSpec() rollup.Spec {
 		}
 		p.Milestones = append(p.Milestones, m)
 	}
-	for t := range 20 {
+	for t := range teams {
 		tm := rollup.TeamSpec{Name: fmt.Sprintf("Team %02d", t), JiraProjects: []string{jiraProject(t)}}
 		if t < repos {
 			tm.Repos = []string{fmt.Sprintf("acme/repo%02d", t)}
