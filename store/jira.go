@@ -1,0 +1,579 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cairn-dev/cairn"
+)
+
+// JiraIssuePage is one page of a Jira search to store in one transaction together with the
+// position of the run that fetched it.
+type JiraIssuePage struct {
+	Scope  string // the sync_state scope, a project key
+	Issues []cairn.Issue
+	// Cursor is the scope's position after this page; "" leaves the stored cursor alone.
+	Cursor string
+}
+
+// JiraScope is the sync state of one Jira scope.
+type JiraScope struct {
+	State
+	// Query is the scope's query (project clause and jql filter) at its last successful run;
+	// "" when it never completed.
+	Query string
+}
+
+// JiraScope returns the sync state of a Jira scope; a scope never synced has a zero JiraScope.
+func (db *DB) JiraScope(ctx context.Context, scope string) (JiraScope, error) {
+	var wm sql.NullString
+	var st JiraScope
+	err := db.read.QueryRowContext(ctx, `SELECT watermark, cursor, scope_query FROM sync_state
+		WHERE connector = ? AND scope = ?`, cairn.ConnectorJira, scope).Scan(&wm, &st.Cursor, &st.Query)
+	if errors.Is(err, sql.ErrNoRows) {
+		return JiraScope{}, nil
+	}
+	if err != nil {
+		return JiraScope{}, fmt.Errorf("read jira sync state %s: %w", scope, err)
+	}
+	st.Watermark = ParseTime(wm)
+	return st, nil
+}
+
+// CompleteJiraScope records a successful run of a scope: the new watermark and the query that
+// defined the scope, and clears the cursor. Called once, after every page has committed.
+func (db *DB) CompleteJiraScope(ctx context.Context, scope string, watermark time.Time, query string) error {
+	return db.Update(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sync_state (connector, scope, watermark, cursor, scope_query, updated_at)
+			VALUES (?, ?, ?, '', ?, ?) ON CONFLICT (connector, scope) DO UPDATE SET watermark = excluded.watermark,
+			cursor = '', scope_query = excluded.scope_query, updated_at = excluded.updated_at`,
+			cairn.ConnectorJira, scope, NullTime(watermark), query, FormatTime(db.Now()))
+		if err != nil {
+			return fmt.Errorf("complete jira scope %s: %w", scope, err)
+		}
+		return nil
+	})
+}
+
+// batch inserts rows of n columns with multi-row statements, chunk rows at a time: one
+// statement per chunk instead of one per row is what makes a page of issues cheap to store.
+type batch struct {
+	head, tail string // INSERT INTO t (cols) VALUES | ON CONFLICT ...
+	cols       int
+	args       []any
+}
+
+const batchRows = 100
+
+func (b *batch) add(vals ...any) { b.args = append(b.args, vals...) }
+
+func (b *batch) exec(ctx context.Context, tx *sql.Tx) error {
+	row := "(" + placeholders(b.cols) + ")"
+	per := batchRows * b.cols
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	for len(b.args) > 0 {
+		n := min(per, len(b.args))
+		chunk := b.args[:n]
+		b.args = b.args[n:]
+		if n == per {
+			if full == nil {
+				var err error
+				if full, err = tx.PrepareContext(ctx, b.head+repeatJoin(row, batchRows)+b.tail); err != nil {
+					return err
+				}
+			}
+			if _, err := full.ExecContext(ctx, chunk...); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, b.head+repeatJoin(row, n/b.cols)+b.tail, chunk...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func repeatJoin(s string, n int) string {
+	return strings.TrimSuffix(strings.Repeat(s+",", n), ",")
+}
+
+// execIn runs q, whose one "(?)" stands for a list, over ids in chunks.
+func execIn(ctx context.Context, tx *sql.Tx, q string, ids []any) error {
+	for len(ids) > 0 {
+		n := min(500, len(ids))
+		if _, err := tx.ExecContext(ctx, strings.Replace(q, "(?)", "("+placeholders(n)+")", -1), ids[:n]...); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+// storedIssue is what SaveJiraIssues needs to know of an issue already stored.
+type storedIssue struct {
+	key, updated string
+	deleted      bool
+}
+
+func storedIssues(ctx context.Context, tx *sql.Tx, issues []cairn.Issue) (map[int64]storedIssue, error) {
+	out := make(map[int64]storedIssue, len(issues))
+	for lo := 0; lo < len(issues); lo += 500 {
+		part := issues[lo:min(lo+500, len(issues))]
+		args := make([]any, len(part))
+		for i := range part {
+			args[i] = part[i].ID
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, key, updated_at, deleted_at IS NOT NULL FROM jira_issues
+			WHERE id IN (`+placeholders(len(args))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var s storedIssue
+			if err := rows.Scan(&id, &s.key, &s.updated, &s.deleted); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = s
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// rename points what other rows say about an issue's old key at its new one: links stored
+// from the other side and the epic and parent of its children, none of which changes their
+// own updated time in Jira when the issue moves.
+func rename(ctx context.Context, tx *sql.Tx, from, to string) error {
+	for _, q := range []string{
+		`UPDATE jira_issue_links SET from_key = ? WHERE from_key = ?`,
+		`UPDATE jira_issue_links SET to_key = ? WHERE to_key = ?`,
+		`UPDATE jira_issues SET epic_key = ? WHERE epic_key = ?`,
+		`UPDATE jira_issues SET parent_key = ? WHERE parent_key = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, to, from); err != nil {
+			return fmt.Errorf("rename %s to %s: %w", from, to, err)
+		}
+	}
+	return nil
+}
+
+// SaveJiraIssues upserts a page of issues and the scope's cursor in one transaction. Issues
+// are keyed on their immutable id, so a moved issue (new key, new project) updates its row,
+// and one seen again after being marked deleted is restored. Each issue's status changes,
+// fix versions, sprints and links are replaced by the page's (Jira reports a link on both of
+// its issues, so the links touching an issue are exactly those in its payload). It returns how
+// many issues were new and how many changed (a newer updated time, a new key, or restored).
+func (db *DB) SaveJiraIssues(ctx context.Context, page JiraIssuePage) (created, updated int, err error) {
+	now := db.Now()
+	err = db.Update(ctx, func(tx *sql.Tx) error {
+		created, updated = 0, 0
+		stored, err := storedIssues(ctx, tx, page.Issues)
+		if err != nil {
+			return err
+		}
+		var existing, keys []any
+		for i := range page.Issues {
+			is := &page.Issues[i]
+			old, ok := stored[is.ID]
+			if !ok {
+				created++
+				continue
+			}
+			if old.updated != FormatTime(is.Updated) || old.key != is.Key || old.deleted {
+				updated++
+			}
+			if old.key != is.Key {
+				if err := rename(ctx, tx, old.key, is.Key); err != nil {
+					return err
+				}
+			}
+			existing = append(existing, is.ID)
+			keys = append(keys, is.Key)
+		}
+		// A new issue has nothing to replace: its links stored from the other side are
+		// upserted by link id below.
+		for _, q := range []string{`DELETE FROM jira_status_changes WHERE issue_id IN (?)`,
+			`DELETE FROM jira_issue_versions WHERE issue_id IN (?)`, `DELETE FROM jira_issue_sprints WHERE issue_id IN (?)`} {
+			if err := execIn(ctx, tx, q, existing); err != nil {
+				return err
+			}
+		}
+		if err := execIn(ctx, tx, `DELETE FROM jira_issue_links WHERE from_key IN (?)`, keys); err != nil {
+			return err
+		}
+		if err := execIn(ctx, tx, `DELETE FROM jira_issue_links WHERE to_key IN (?)`, keys); err != nil {
+			return err
+		}
+		issues := batch{head: `INSERT INTO jira_issues (id, key, project_key, issue_type, subtask, summary, status,
+			status_category, assignee, priority, labels, components, story_points, epic_key, parent_key, flagged,
+			created_at, updated_at, resolved_at, due_date, synced_at, raw_json) VALUES `,
+			tail: ` ON CONFLICT (id) DO UPDATE SET key = excluded.key, project_key = excluded.project_key,
+			issue_type = excluded.issue_type, subtask = excluded.subtask, summary = excluded.summary,
+			status = excluded.status, status_category = excluded.status_category, assignee = excluded.assignee,
+			priority = excluded.priority, labels = excluded.labels, components = excluded.components,
+			story_points = excluded.story_points, epic_key = excluded.epic_key, parent_key = excluded.parent_key,
+			flagged = excluded.flagged, created_at = excluded.created_at, updated_at = excluded.updated_at,
+			resolved_at = excluded.resolved_at, due_date = excluded.due_date, synced_at = excluded.synced_at,
+			deleted_at = NULL, raw_json = excluded.raw_json`, cols: 22}
+		changes := batch{head: `INSERT INTO jira_status_changes (issue_id, history_id, at, from_status, to_status,
+			from_category, to_category) VALUES `, tail: ` ON CONFLICT (issue_id, history_id) DO UPDATE SET
+			at = excluded.at, from_status = excluded.from_status, to_status = excluded.to_status,
+			from_category = excluded.from_category, to_category = excluded.to_category`, cols: 7}
+		versions := batch{head: `INSERT INTO jira_issue_versions (issue_id, version_id) VALUES `, tail: ` ON CONFLICT DO NOTHING`, cols: 2}
+		sprints := batch{head: `INSERT INTO jira_issue_sprints (issue_id, sprint_id) VALUES `, tail: ` ON CONFLICT DO NOTHING`, cols: 2}
+		links := batch{head: `INSERT INTO jira_issue_links (id, type, from_key, to_key) VALUES `, tail: ` ON CONFLICT (id)
+			DO UPDATE SET type = excluded.type, from_key = excluded.from_key, to_key = excluded.to_key`, cols: 4}
+		synced := FormatTime(now)
+		for i := range page.Issues {
+			is := &page.Issues[i]
+			var points any
+			if is.StoryPoints != nil {
+				points = *is.StoryPoints
+			}
+			issues.add(is.ID, is.Key, is.ProjectKey, is.IssueType, boolInt(is.Subtask), is.Summary, is.Status,
+				jiraCategory(is.StatusCategory), NullString(is.Assignee), NullString(is.Priority), JSONList(is.Labels),
+				JSONList(is.Components), points, NullString(is.EpicKey), NullString(is.ParentKey), boolInt(is.Flagged),
+				FormatTime(is.Created), FormatTime(is.Updated), NullTime(is.Resolved), NullDate(is.DueDate), synced,
+				rawText(is.Raw))
+			for _, t := range is.Transitions {
+				changes.add(is.ID, t.HistoryID, FormatTime(t.At), NullString(t.FromStatus), t.ToStatus,
+					NullString(string(t.FromCategory)), NullString(string(t.ToCategory)))
+			}
+			for _, v := range is.FixVersionIDs {
+				versions.add(is.ID, v)
+			}
+			for _, sp := range is.SprintIDs {
+				sprints.add(is.ID, sp)
+			}
+			for _, l := range is.Links {
+				links.add(l.ID, l.Type, l.FromKey, l.ToKey)
+			}
+		}
+		for _, b := range []struct {
+			what string
+			b    *batch
+		}{{"issues", &issues}, {"status changes", &changes}, {"fix versions", &versions}, {"sprints", &sprints}, {"links", &links}} {
+			if err := b.b.exec(ctx, tx); err != nil {
+				return fmt.Errorf("upsert %s: %w", b.what, err)
+			}
+		}
+		if page.Cursor != "" {
+			return SetCursor(ctx, tx, cairn.ConnectorJira, page.Scope, page.Cursor, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("save jira issues of %s: %w", page.Scope, err)
+	}
+	return created, updated, nil
+}
+
+// jiraCategory keeps the status_category column within its three values: Jira's "undefined"
+// category (statuses without one) counts as to do.
+func jiraCategory(c cairn.StatusCategory) string {
+	if c.Valid() {
+		return string(c)
+	}
+	return string(cairn.CategoryNew)
+}
+
+// JiraIssueIDs returns the ids of a project's stored, not deleted issues, ascending.
+func (db *DB) JiraIssueIDs(ctx context.Context, project string) ([]int64, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id FROM jira_issues WHERE project_key = ? AND deleted_at IS NULL
+		ORDER BY id`, project)
+	if err != nil {
+		return nil, fmt.Errorf("list jira issues of %s: %w", project, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// MarkJiraDeleted soft-deletes issues of a project (deleted_at = at) and returns how many rows
+// changed. An issue that meanwhile moved to another project is left alone.
+func (db *DB) MarkJiraDeleted(ctx context.Context, project string, ids []int64, at time.Time) (int, error) {
+	var n int
+	err := db.Update(ctx, func(tx *sql.Tx) error {
+		n = 0
+		st, err := tx.PrepareContext(ctx, `UPDATE jira_issues SET deleted_at = ?
+			WHERE id = ? AND project_key = ? AND deleted_at IS NULL`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, id := range ids {
+			res, err := st.ExecContext(ctx, FormatTime(at), id, project)
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += int(k)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("mark jira issues of %s deleted: %w", project, err)
+	}
+	return n, nil
+}
+
+// JiraMaxUpdated returns the latest updated time of a project's stored issues (zero when it
+// has none): Jira's own clock, so it never runs ahead of the server.
+func (db *DB) JiraMaxUpdated(ctx context.Context, project string) (time.Time, error) {
+	var s sql.NullString
+	if err := db.read.QueryRowContext(ctx, `SELECT max(updated_at) FROM jira_issues WHERE project_key = ?`,
+		project).Scan(&s); err != nil {
+		return time.Time{}, fmt.Errorf("read latest update of %s: %w", project, err)
+	}
+	return ParseTime(s), nil
+}
+
+// SaveJiraVersions upserts the complete version list of a project; versions no longer listed
+// were deleted in Jira (archived ones stay listed) and are removed.
+func (db *DB) SaveJiraVersions(ctx context.Context, project string, versions []cairn.Version) error {
+	err := db.Update(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO jira_versions (id, project_key, name, description, start_date,
+			release_date, released, archived, raw_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET project_key = excluded.project_key, name = excluded.name,
+			description = excluded.description, start_date = excluded.start_date, release_date = excluded.release_date,
+			released = excluded.released, archived = excluded.archived, raw_json = excluded.raw_json`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		args := []any{project}
+		for _, v := range versions {
+			pk := v.ProjectKey
+			if pk == "" {
+				pk = project
+			}
+			if _, err := st.ExecContext(ctx, v.ID, pk, v.Name, v.Description, NullDate(v.StartDate),
+				NullDate(v.ReleaseDate), boolInt(v.Released), boolInt(v.Archived), rawText(v.Raw)); err != nil {
+				return fmt.Errorf("upsert version %d: %w", v.ID, err)
+			}
+			args = append(args, v.ID)
+		}
+		q := `DELETE FROM jira_versions WHERE project_key = ?`
+		if len(versions) > 0 {
+			q += ` AND id NOT IN (` + placeholders(len(versions)) + `)`
+		}
+		_, err = tx.ExecContext(ctx, q, args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("save jira versions of %s: %w", project, err)
+	}
+	return nil
+}
+
+// SaveJiraBoards upserts the complete board list of a project; boards no longer listed are
+// removed (their sprints stay: issues keep their sprint membership).
+func (db *DB) SaveJiraBoards(ctx context.Context, project string, boards []cairn.Board) error {
+	err := db.Update(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO jira_boards (id, name, type, project_key) VALUES (?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, type = excluded.type, project_key = excluded.project_key`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		args := []any{project}
+		for _, b := range boards {
+			pk := b.ProjectKey
+			if pk == "" {
+				pk = project
+			}
+			if _, err := st.ExecContext(ctx, b.ID, b.Name, b.Type, pk); err != nil {
+				return fmt.Errorf("upsert board %d: %w", b.ID, err)
+			}
+			args = append(args, b.ID)
+		}
+		q := `DELETE FROM jira_boards WHERE project_key = ?`
+		if len(boards) > 0 {
+			q += ` AND id NOT IN (` + placeholders(len(boards)) + `)`
+		}
+		_, err = tx.ExecContext(ctx, q, args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("save jira boards of %s: %w", project, err)
+	}
+	return nil
+}
+
+// JiraBoards returns the stored boards of a project, by id.
+func (db *DB) JiraBoards(ctx context.Context, project string) ([]cairn.Board, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, type, coalesce(project_key, '') FROM jira_boards
+		WHERE project_key = ? ORDER BY id`, project)
+	if err != nil {
+		return nil, fmt.Errorf("list jira boards of %s: %w", project, err)
+	}
+	defer rows.Close()
+	var out []cairn.Board
+	for rows.Next() {
+		var b cairn.Board
+		if err := rows.Scan(&b.ID, &b.Name, &b.Type, &b.ProjectKey); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// SaveJiraSprints upserts the complete sprint list of a board. A sprint shared by several
+// boards is one row; sprints of this board no longer listed (deleted future sprints) are
+// removed.
+func (db *DB) SaveJiraSprints(ctx context.Context, boardID int64, sprints []cairn.Sprint) error {
+	err := db.Update(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO jira_sprints (id, board_id, name, state, goal, start_at, end_at,
+			complete_at, raw_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET board_id = excluded.board_id, name = excluded.name, state = excluded.state,
+			goal = excluded.goal, start_at = excluded.start_at, end_at = excluded.end_at,
+			complete_at = excluded.complete_at, raw_json = excluded.raw_json`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		args := []any{boardID}
+		for _, s := range sprints {
+			b := s.BoardID
+			if b == 0 {
+				b = boardID
+			}
+			if _, err := st.ExecContext(ctx, s.ID, b, s.Name, s.State, s.Goal, NullTime(s.StartAt), NullTime(s.EndAt),
+				NullTime(s.CompleteAt), rawText(s.Raw)); err != nil {
+				return fmt.Errorf("upsert sprint %d: %w", s.ID, err)
+			}
+			args = append(args, s.ID)
+		}
+		q := `DELETE FROM jira_sprints WHERE board_id = ?`
+		if len(sprints) > 0 {
+			q += ` AND id NOT IN (` + placeholders(len(sprints)) + `)`
+		}
+		_, err = tx.ExecContext(ctx, q, args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("save jira sprints of board %d: %w", boardID, err)
+	}
+	return nil
+}
+
+// JiraOpenSprintBoards returns the project's boards that have an active or future sprint: the
+// only ones whose sprints change between reconciles, short of a new sprint.
+func (db *DB) JiraOpenSprintBoards(ctx context.Context, project string) ([]int64, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT b.id FROM jira_boards b WHERE b.project_key = ?
+		AND EXISTS (SELECT 1 FROM jira_sprints s WHERE s.board_id = b.id AND s.state IN ('active', 'future'))
+		ORDER BY b.id`, project)
+	if err != nil {
+		return nil, fmt.Errorf("list open sprint boards of %s: %w", project, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// JiraUnknownSprints returns those of ids that are not stored sprints, ascending.
+func (db *DB) JiraUnknownSprints(ctx context.Context, ids []int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	known := map[int64]bool{}
+	err := db.View(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `SELECT 1 FROM jira_sprints WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, id := range ids {
+			var one int
+			switch err := st.QueryRowContext(ctx, id).Scan(&one); {
+			case err == nil:
+				known[id] = true
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up sprints: %w", err)
+	}
+	var out []int64
+	for _, id := range ids {
+		if !known[id] {
+			out = append(out, id)
+			known[id] = true // once
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, nil
+}
+
+// SaveJiraFields replaces the concept-to-field mapping.
+func (db *DB) SaveJiraFields(ctx context.Context, fields []cairn.JiraField) error {
+	err := db.Update(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM jira_fields`); err != nil {
+			return err
+		}
+		for _, f := range fields {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO jira_fields (concept, field_id, source) VALUES (?, ?, ?)
+				ON CONFLICT (concept) DO UPDATE SET field_id = excluded.field_id, source = excluded.source`,
+				f.Concept, f.FieldID, f.Source); err != nil {
+				return fmt.Errorf("field %s: %w", f.Concept, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save jira fields: %w", err)
+	}
+	return nil
+}
+
+// JiraFields returns the stored concept-to-field mapping, by concept.
+func (db *DB) JiraFields(ctx context.Context) ([]cairn.JiraField, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT concept, field_id, source FROM jira_fields ORDER BY concept`)
+	if err != nil {
+		return nil, fmt.Errorf("list jira fields: %w", err)
+	}
+	defer rows.Close()
+	var out []cairn.JiraField
+	for rows.Next() {
+		var f cairn.JiraField
+		if err := rows.Scan(&f.Concept, &f.FieldID, &f.Source); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
