@@ -170,12 +170,9 @@ func (c *Client) enhancedSearch(ctx context.Context, jql, token string, fields [
 	if err != nil {
 		return searchPage{}, "", err
 	}
-	var sp searchPage
-	if err := json.Unmarshal(b, &sp); err != nil {
+	sp, err := parsePage(b)
+	if err != nil {
 		return searchPage{}, "", c.malformed(http.MethodPost, path, err)
-	}
-	if sp.Issues == nil && !strings.Contains(string(b), `"issues"`) {
-		return searchPage{}, "", c.malformed(http.MethodPost, path, errNoIssues)
 	}
 	next := sp.NextPageToken
 	if next == token && next != "" {
@@ -203,12 +200,9 @@ func (c *Client) legacySearch(ctx context.Context, jql, cursor string, fields []
 	if err != nil {
 		return searchPage{}, "", err
 	}
-	var sp searchPage
-	if err := json.Unmarshal(b, &sp); err != nil {
+	sp, err := parsePage(b)
+	if err != nil {
 		return searchPage{}, "", c.malformed(http.MethodGet, path, err)
-	}
-	if sp.Issues == nil && !strings.Contains(string(b), `"issues"`) {
-		return searchPage{}, "", c.malformed(http.MethodGet, path, errNoIssues)
 	}
 	next := ""
 	// Advance by what was received, never by maxResults: servers cap the page size.

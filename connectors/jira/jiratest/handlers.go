@@ -114,7 +114,12 @@ func (s *Server) handleLegacySearch(r *http.Request) (int, []byte, string) {
 	b = kvs(b, "expand", "schema,names")
 	b = kvn(b, "startAt", int64(startAt))
 	b = kvn(b, "maxResults", int64(limit))
-	b = kvn(b, "total", int64(s.count(q)))
+	total, ok := s.counts[sp.JQL]
+	if !ok {
+		total = s.count(q)
+		s.counts[sp.JQL] = total
+	}
+	b = kvn(b, "total", int64(total))
 	b = append(key(b, "issues"), '[')
 	for _, id := range ids {
 		b = s.renderIssue(sep(b), id, fs, cl)

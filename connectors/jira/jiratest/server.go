@@ -35,6 +35,7 @@ type Server struct {
 	nextID    int64
 	version   int64 // bumped on every mutation (invalidates query caches)
 	dcCursors map[string]cursorPos
+	counts    map[string]int // Data Center totals by JQL, valid until the next mutation
 	fields    map[string]string // concept -> field id
 	clLimit   int
 }
@@ -83,6 +84,7 @@ func New(opts Options) *Server {
 		stats:     Stats{ByRoute: map[string]int{}, ByStatus: map[int]int{}},
 		nextID:    100000,
 		dcCursors: map[string]cursorPos{},
+		counts:    map[string]int{},
 		fields:    defaultFieldIDs(opts.Deployment),
 		clLimit:   opts.ChangelogLimit,
 	}

@@ -102,6 +102,7 @@ func (s *Server) now() time.Time { return s.opts.Now().Truncate(time.Millisecond
 func (s *Server) bump() {
 	s.version++
 	clear(s.dcCursors)
+	clear(s.counts)
 }
 
 func (s *Server) newID() int64 { s.nextID++; return s.nextID }
