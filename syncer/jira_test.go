@@ -1,0 +1,637 @@
+package syncer_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cairn-dev/cairn"
+	"github.com/cairn-dev/cairn/store"
+	"github.com/cairn-dev/cairn/syncer"
+)
+
+// memJira is an in-memory Jira for the syncer's tests: it evaluates the JQL the syncer sends
+// (project scope, updated >= in the user's zone, the order) and pages by offset, like Data
+// Center. The end-to-end tests run the real client against jiratest.
+type memJira struct {
+	mu       sync.Mutex
+	loc      *time.Location
+	pageSize int
+	issues   map[int64]cairn.Issue
+	versions map[string][]cairn.Version
+	boards   map[string][]cairn.Board
+	sprints  map[int64][]cairn.Sprint
+	fields   []cairn.JiraField
+	requests int
+	calls    map[string]int
+	jqls     []string
+	// fail, when set, may fail a call: method name and its 1-based count.
+	fail func(method string, n int) error
+}
+
+func (m *memJira) call(method string) error {
+	m.requests++
+	if m.calls == nil {
+		m.calls = map[string]int{}
+	}
+	m.calls[method]++
+	if m.fail != nil {
+		return m.fail(method, m.calls[method])
+	}
+	return nil
+}
+
+func (m *memJira) Location(context.Context) (*time.Location, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("Location"); err != nil {
+		return nil, err
+	}
+	return m.loc, nil
+}
+
+func (m *memJira) Fields(context.Context) ([]cairn.JiraField, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("Fields"); err != nil {
+		return nil, err
+	}
+	return m.fields, nil
+}
+
+var (
+	memProject = regexp.MustCompile(`^project in \("([A-Z][A-Z0-9_]*)"\)`)
+	memSince   = regexp.MustCompile(`updated >= "([0-9/: ]+)"`)
+)
+
+// match returns the issues a JQL selects, in the syncer's order.
+func (m *memJira) match(jql string) ([]cairn.Issue, error) {
+	pm := memProject.FindStringSubmatch(jql)
+	if pm == nil || !strings.HasSuffix(jql, " ORDER BY created ASC, key ASC") {
+		return nil, fmt.Errorf("memJira: unsupported jql %q", jql)
+	}
+	var since time.Time
+	if sm := memSince.FindStringSubmatch(jql); sm != nil {
+		t, err := time.ParseInLocation("2006/01/02 15:04", sm[1], m.loc)
+		if err != nil {
+			return nil, err
+		}
+		since = t
+	}
+	var out []cairn.Issue
+	for _, is := range m.issues {
+		if is.ProjectKey == pm[1] && !is.Updated.Before(since) {
+			out = append(out, is)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.Before(out[j].Created)
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out, nil
+}
+
+func (m *memJira) Search(_ context.Context, jql, cursor string) (cairn.JiraPage, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("Search"); err != nil {
+		return cairn.JiraPage{}, err
+	}
+	m.jqls = append(m.jqls, jql)
+	all, err := m.match(jql)
+	if err != nil {
+		return cairn.JiraPage{}, err
+	}
+	start, _ := strconv.Atoi(cursor)
+	end := min(start+m.pageSize, len(all))
+	page := cairn.JiraPage{Issues: append([]cairn.Issue(nil), all[start:end]...), Total: len(all)}
+	if end < len(all) {
+		page.Next = strconv.Itoa(end)
+	}
+	return page, nil
+}
+
+func (m *memJira) SearchIDs(_ context.Context, jql, cursor string) ([]int64, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("SearchIDs"); err != nil {
+		return nil, "", err
+	}
+	all, err := m.match(jql)
+	if err != nil {
+		return nil, "", err
+	}
+	start, _ := strconv.Atoi(cursor)
+	end := min(start+5*m.pageSize, len(all))
+	var ids []int64
+	for _, is := range all[start:end] {
+		ids = append(ids, is.ID)
+	}
+	next := ""
+	if end < len(all) {
+		next = strconv.Itoa(end)
+	}
+	return ids, next, nil
+}
+
+func (m *memJira) Versions(_ context.Context, project string) ([]cairn.Version, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("Versions"); err != nil {
+		return nil, err
+	}
+	return m.versions[project], nil
+}
+
+func (m *memJira) Boards(_ context.Context, project string) ([]cairn.Board, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("Boards"); err != nil {
+		return nil, err
+	}
+	return m.boards[project], nil
+}
+
+func (m *memJira) Sprints(_ context.Context, board int64) ([]cairn.Sprint, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("Sprints"); err != nil {
+		return nil, err
+	}
+	return m.sprints[board], nil
+}
+
+func (m *memJira) Requests() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.requests
+}
+
+// edit changes an issue as a user would: its updated time becomes now.
+func (m *memJira) edit(id int64, now time.Time, fn func(*cairn.Issue)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	is := m.issues[id]
+	fn(&is)
+	is.Updated = now
+	m.issues[id] = is
+}
+
+// move gives an issue a new key and project, as Jira does: its updated time changes, and every
+// payload that links to it names the new key (without changing the other issues' updated).
+func (m *memJira) move(id int64, now time.Time, key, project string) {
+	m.mu.Lock()
+	old := m.issues[id].Key
+	for oid, is := range m.issues {
+		links := append([]cairn.IssueLink(nil), is.Links...)
+		for i := range links {
+			if links[i].FromKey == old {
+				links[i].FromKey = key
+			}
+			if links[i].ToKey == old {
+				links[i].ToKey = key
+			}
+		}
+		is.Links = links
+		m.issues[oid] = is
+	}
+	m.mu.Unlock()
+	m.edit(id, now, func(is *cairn.Issue) { is.Key, is.ProjectKey = key, project })
+}
+
+// failOn makes the nth call of method (counted from now) fail with err.
+func (m *memJira) failOn(method string, n int, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls = nil
+	m.fail = func(meth string, k int) error {
+		if meth == method && k == n {
+			return err
+		}
+		return nil
+	}
+}
+
+func (m *memJira) lastJQL() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.jqls[len(m.jqls)-1]
+}
+
+// newMemJira builds n issues per project, created an hour apart from January 2026, with
+// versions, a scrum board with a closed and an active sprint and a Kanban board per project.
+func newMemJira(projects []string, n int) *memJira {
+	m := &memJira{loc: time.UTC, pageSize: 25, issues: map[int64]cairn.Issue{}, versions: map[string][]cairn.Version{},
+		boards: map[string][]cairn.Board{}, sprints: map[int64][]cairn.Sprint{},
+		fields: []cairn.JiraField{{Concept: cairn.JiraConceptStoryPoints, FieldID: "customfield_10016", Source: "schema"}}}
+	t0 := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	for pi, p := range projects {
+		base := int64(10000 * (pi + 1))
+		board := int64(pi*10 + 1)
+		m.versions[p] = []cairn.Version{{ID: base + 1, ProjectKey: p, Name: p + " 1.0", ReleaseDate: t0.AddDate(0, 3, 0), Released: true},
+			{ID: base + 2, ProjectKey: p, Name: p + " 2.0", ReleaseDate: t0.AddDate(0, 12, 0)}}
+		m.boards[p] = []cairn.Board{{ID: board, Name: p + " scrum", Type: "scrum", ProjectKey: p},
+			{ID: board + 1, Name: p + " flow", Type: "kanban", ProjectKey: p}}
+		m.sprints[board] = []cairn.Sprint{{ID: base + 71, BoardID: board, Name: p + " S1", State: "closed", StartAt: t0, EndAt: t0.AddDate(0, 0, 14), CompleteAt: t0.AddDate(0, 0, 14)},
+			{ID: base + 72, BoardID: board, Name: p + " S2", State: "active", StartAt: t0.AddDate(0, 0, 14), EndAt: t0.AddDate(0, 0, 28)}}
+		for i := 1; i <= n; i++ {
+			id := base + int64(100+i)
+			key := fmt.Sprintf("%s-%d", p, i)
+			created := t0.Add(time.Duration(i) * time.Hour)
+			is := cairn.Issue{ID: id, Key: key, ProjectKey: p, IssueType: "Story", Summary: "Work item " + key,
+				Status: "In Progress", StatusCategory: cairn.CategoryIndeterminate, Created: created,
+				Updated: created.Add(time.Duration(i%7) * 24 * time.Hour), FixVersionIDs: []int64{base + 1 + int64(i%2)},
+				SprintIDs: []int64{base + 71 + int64(i%2)}, EpicKey: p + "-1", Labels: []string{"l" + strconv.Itoa(i%3)},
+				Transitions: []cairn.Transition{{HistoryID: strconv.FormatInt(id*10, 10), At: created.Add(time.Minute),
+					FromStatus: "To Do", ToStatus: "In Progress", FromCategory: cairn.CategoryNew, ToCategory: cairn.CategoryIndeterminate}},
+				Raw: []byte(fmt.Sprintf(`{"id":"%d","key":%q}`, id, key))}
+			if i > 1 {
+				is.Links = []cairn.IssueLink{{ID: id, Type: "Blocks", FromKey: fmt.Sprintf("%s-%d", p, i-1), ToKey: key}}
+			}
+			if i < n {
+				is.Links = append(is.Links, cairn.IssueLink{ID: id + 1, Type: "Blocks", FromKey: key, ToKey: fmt.Sprintf("%s-%d", p, i+1)})
+			}
+			m.issues[id] = is
+		}
+	}
+	return m
+}
+
+// dumpJira renders the Jira tables as sorted lines, without synced_at.
+func dumpJira(t *testing.T, db *store.DB) []string {
+	t.Helper()
+	queries := []string{
+		`SELECT 'issue', id, key, project_key, issue_type, summary, status, status_category, labels, epic_key,
+			created_at, updated_at, coalesce(deleted_at, '-'), raw_json FROM jira_issues`,
+		`SELECT 'change', issue_id, history_id, at, from_status, to_status, from_category, to_category FROM jira_status_changes`,
+		`SELECT 'link', id, type, from_key, to_key FROM jira_issue_links`,
+		`SELECT 'iv', issue_id, version_id FROM jira_issue_versions`,
+		`SELECT 'is', issue_id, sprint_id FROM jira_issue_sprints`,
+		`SELECT 'version', id, project_key, name, coalesce(release_date, '-'), released FROM jira_versions`,
+		`SELECT 'board', id, name, type, project_key FROM jira_boards`,
+		`SELECT 'sprint', id, board_id, name, state, coalesce(start_at, '-'), coalesce(complete_at, '-') FROM jira_sprints`,
+		`SELECT 'field', concept, field_id, source FROM jira_fields`,
+	}
+	var out []string
+	for _, q := range queries {
+		rows, err := db.ReadDB().Query(q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]sql.NullString, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			parts := make([]string, len(vals))
+			for i, v := range vals {
+				parts[i] = v.String
+			}
+			out = append(out, strings.Join(parts, "|"))
+		}
+		rows.Close()
+	}
+	sort.Strings(out)
+	return out
+}
+
+type jiraEnv struct {
+	mem   *memJira
+	db    *store.DB
+	clock *fakeClock
+	opts  syncer.JiraOptions
+}
+
+func newJiraEnv(t *testing.T, projects []string, n int) *jiraEnv {
+	t.Helper()
+	clock := newClock()
+	return &jiraEnv{mem: newMemJira(projects, n), db: openDB(t, clock), clock: clock,
+		opts: syncer.JiraOptions{Projects: projects, Overlap: 2 * time.Minute}}
+}
+
+func (e *jiraEnv) run(t *testing.T, full bool) syncer.Result {
+	t.Helper()
+	res, err := syncer.NewJira(e.db, e.mem, e.opts, nil, nil).Run(context.Background(), full)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return res
+}
+
+// clean returns the store a single full run makes of the env's current data.
+func (e *jiraEnv) clean(t *testing.T) []string {
+	t.Helper()
+	c := &jiraEnv{mem: e.mem, db: openDB(t, e.clock), clock: e.clock, opts: e.opts}
+	c.run(t, true)
+	return dumpJira(t, c.db)
+}
+
+func TestJiraFullThenIncrementalEqualsFull(t *testing.T) {
+	e := newJiraEnv(t, []string{"PAY", "CORE"}, 120)
+	res := e.run(t, false)
+	want := cairn.Counts{New: 240, Versions: 4, Sprints: 4, Pages: 10}
+	if res.Mode != syncer.ModeFull || res.Counts != want {
+		t.Errorf("first run: mode %s counts %+v, want full %+v", res.Mode, res.Counts, want)
+	}
+	if got := dumpJira(t, e.db); len(got) == 0 {
+		t.Fatal("nothing stored")
+	}
+
+	// Edit three issues, one of them into another status and a new sprint.
+	e.clock.Advance(time.Hour)
+	now := e.clock.Now()
+	e.mem.edit(10105, now, func(is *cairn.Issue) { is.Summary = "renamed" })
+	e.mem.edit(20110, now, func(is *cairn.Issue) {
+		is.Status, is.StatusCategory = "Done", cairn.CategoryDone
+		is.Transitions = append(is.Transitions, cairn.Transition{HistoryID: "h-done", At: now, FromStatus: "In Progress",
+			ToStatus: "Done", FromCategory: cairn.CategoryIndeterminate, ToCategory: cairn.CategoryDone})
+	})
+	e.mem.edit(10120, now, func(is *cairn.Issue) { is.SprintIDs = []int64{10073} })
+	e.mem.mu.Lock()
+	e.mem.sprints[1] = append(e.mem.sprints[1], cairn.Sprint{ID: 10073, BoardID: 1, Name: "PAY S3", State: "future"})
+	e.mem.mu.Unlock()
+	e.clock.Advance(time.Minute)
+	res = e.run(t, false)
+	if res.Mode != syncer.ModeIncremental || res.Counts.New != 0 || res.Counts.Updated != 3 {
+		t.Errorf("incremental: mode %s counts %+v, want incremental, 0 new, 3 updated", res.Mode, res.Counts)
+	}
+	if diff := cmp.Diff(e.clean(t), dumpJira(t, e.db)); diff != "" {
+		t.Errorf("full + incremental differs from one full run (-full +incremental):\n%s", diff)
+	}
+}
+
+func TestJiraIdleIncrementalIsCheapAndIdempotent(t *testing.T) {
+	e := newJiraEnv(t, []string{"PAY", "CORE", "WEB"}, 60)
+	e.run(t, false)
+	before := dumpJira(t, e.db)
+	e.clock.Advance(15 * time.Minute)
+	for i := 0; i < 2; i++ {
+		res := e.run(t, false)
+		if res.Counts.New != 0 || res.Counts.Updated != 0 || res.Counts.Deleted != 0 {
+			t.Errorf("idle run %d: counts %+v, want nothing new, updated or deleted", i, res.Counts)
+		}
+		// Per project: one search page, the versions, the sprints of the board with an open
+		// sprint; plus the user's time zone once.
+		if max := 3*3 + 1; res.Requests > max {
+			t.Errorf("idle run %d: %d requests, want at most %d", i, res.Requests, max)
+		}
+	}
+	if diff := cmp.Diff(before, dumpJira(t, e.db)); diff != "" {
+		t.Errorf("idle runs changed the store (-before +after):\n%s", diff)
+	}
+}
+
+func TestJiraResumesAfterAFailedPage(t *testing.T) {
+	for _, fault := range []error{errors.New("503 Service Unavailable"), fmt.Errorf("page 3: %w", cairn.ErrMalformed), context.Canceled} {
+		t.Run(fault.Error(), func(t *testing.T) {
+			e := newJiraEnv(t, []string{"PAY"}, 200)
+			want := e.clean(t)
+			e.mem.failOn("Search", 3, fault)
+			res, err := syncer.NewJira(e.db, e.mem, e.opts, nil, nil).Run(context.Background(), false)
+			if !errors.Is(err, fault) {
+				t.Fatalf("run error = %v, want %v", err, fault)
+			}
+			if res.Counts.New != 50 || res.Counts.Pages != 2 {
+				t.Errorf("failed run stored %+v, want 50 new in 2 pages", res.Counts)
+			}
+			st, _ := e.db.JiraScope(context.Background(), "PAY")
+			if !st.Watermark.IsZero() || !strings.Contains(st.Cursor, `"pages":2,`) || !strings.Contains(st.Cursor, `"next":"50"`) {
+				t.Errorf("after the failed page: watermark %v cursor %s; want no watermark, cursor after page 2", st.Watermark, st.Cursor)
+			}
+			runs, _ := e.db.Runs(context.Background(), cairn.ConnectorJira, 1)
+			if len(runs) != 1 || runs[0].Status != cairn.RunFailed || !strings.Contains(runs[0].Error, "search page 3") {
+				t.Errorf("run record = %+v, want failed naming search page 3", runs)
+			}
+
+			e.mem.fail = nil
+			e.mem.jqls = nil
+			e.clock.Advance(time.Minute)
+			res = e.run(t, false)
+			if res.Counts.New != 150 {
+				t.Errorf("resumed run: %d new, want the 150 not yet stored", res.Counts.New)
+			}
+			if e.mem.calls["SearchIDs"] == 0 {
+				t.Error("a resumed full run reconciled without listing ids")
+			}
+			if diff := cmp.Diff(want, dumpJira(t, e.db)); diff != "" {
+				t.Errorf("resumed store differs from a clean run (-clean +resumed):\n%s", diff)
+			}
+			if st, _ := e.db.JiraScope(context.Background(), "PAY"); st.Watermark.IsZero() || st.Cursor != "" {
+				t.Errorf("after the resumed run: %+v, want a watermark and no cursor", st)
+			}
+		})
+	}
+}
+
+func TestJiraFailedIncrementalKeepsWatermark(t *testing.T) {
+	e := newJiraEnv(t, []string{"PAY"}, 80)
+	e.run(t, false)
+	st0, _ := e.db.JiraScope(context.Background(), "PAY")
+	e.clock.Advance(time.Hour)
+	for _, id := range []int64{10101, 10150, 10170} {
+		e.mem.edit(id, e.clock.Now(), func(is *cairn.Issue) { is.Summary += "!" })
+	}
+	e.mem.pageSize = 1
+	e.mem.failOn("Search", 2, cairn.ErrMalformed)
+	if _, err := syncer.NewJira(e.db, e.mem, e.opts, nil, nil).Run(context.Background(), false); !errors.Is(err, cairn.ErrMalformed) {
+		t.Fatalf("err = %v, want ErrMalformed", err)
+	}
+	st1, _ := e.db.JiraScope(context.Background(), "PAY")
+	if !st1.Watermark.Equal(st0.Watermark) {
+		t.Errorf("watermark moved from %v to %v on a failed run", st0.Watermark, st1.Watermark)
+	}
+	e.mem.fail = nil
+	res := e.run(t, false)
+	if res.Counts.Updated != 2 {
+		t.Errorf("resumed incremental: %d updated, want the 2 after the failed page", res.Counts.Updated)
+	}
+	if diff := cmp.Diff(e.clean(t), dumpJira(t, e.db)); diff != "" {
+		t.Errorf("store differs from a clean run (-clean +resumed):\n%s", diff)
+	}
+}
+
+func TestJiraReconcileDeletesAndMoves(t *testing.T) {
+	e := newJiraEnv(t, []string{"PAY", "CORE"}, 40)
+	e.run(t, false)
+	e.clock.Advance(time.Hour)
+	e.mem.mu.Lock()
+	delete(e.mem.issues, 10110) // deleted in Jira
+	e.mem.mu.Unlock()
+	e.mem.move(10111, e.clock.Now(), "OPS-1", "OPS") // out of scope: no search sees it
+	e.mem.move(10112, e.clock.Now(), "CORE-99", "CORE")
+
+	// An incremental run follows the move within scope but deletes nothing.
+	res := e.run(t, false)
+	if res.Counts.Deleted != 0 || res.Counts.Updated != 1 {
+		t.Errorf("incremental: %+v, want 1 updated (the move), 0 deleted", res.Counts)
+	}
+	var key, project string
+	if err := e.db.ReadDB().QueryRow(`SELECT key, project_key FROM jira_issues WHERE id = 10112`).Scan(&key, &project); err != nil || key != "CORE-99" || project != "CORE" {
+		t.Errorf("moved issue: %s %s %v, want CORE-99 CORE", key, project, err)
+	}
+	// Its links follow it, from both sides.
+	var links int
+	e.db.ReadDB().QueryRow(`SELECT count(*) FROM jira_issue_links WHERE from_key = 'PAY-12' OR to_key = 'PAY-12'`).Scan(&links)
+	if links != 0 {
+		t.Errorf("%d links still name PAY-12", links)
+	}
+
+	// A failed id listing deletes nothing.
+	e.mem.fail = func(method string, n int) error {
+		if method == "Search" && n > 1 {
+			return errors.New("502 Bad Gateway")
+		}
+		return nil
+	}
+	e.mem.pageSize = 10
+	if _, err := syncer.NewJira(e.db, e.mem, e.opts, nil, nil).Run(context.Background(), true); err == nil {
+		t.Fatal("full run with a failing page succeeded")
+	}
+	var deleted int
+	e.db.ReadDB().QueryRow(`SELECT count(*) FROM jira_issues WHERE deleted_at IS NOT NULL`).Scan(&deleted)
+	if deleted != 0 {
+		t.Errorf("%d issues deleted after an incomplete listing", deleted)
+	}
+	e.mem.fail = nil
+	res = e.run(t, true)
+	if res.Counts.Deleted != 2 {
+		t.Errorf("full run: %d deleted, want 2 (one deleted, one moved out of scope)", res.Counts.Deleted)
+	}
+	rows := map[int64]bool{}
+	r, _ := e.db.ReadDB().Query(`SELECT id FROM jira_issues WHERE deleted_at IS NOT NULL`)
+	for r.Next() {
+		var id int64
+		r.Scan(&id)
+		rows[id] = true
+	}
+	r.Close()
+	if !cmp.Equal(rows, map[int64]bool{10110: true, 10111: true}) {
+		t.Errorf("deleted ids = %v, want 10110 and 10111", rows)
+	}
+
+	// The issue moved out comes back into scope: restored under its new key.
+	e.clock.Advance(time.Hour)
+	e.mem.move(10111, e.clock.Now(), "PAY-77", "PAY")
+	res = e.run(t, false)
+	if res.Counts.Updated != 1 {
+		t.Errorf("restore: %+v, want 1 updated", res.Counts)
+	}
+	e.db.ReadDB().QueryRow(`SELECT key || ' ' || coalesce(deleted_at, 'live') FROM jira_issues WHERE id = 10111`).Scan(&key)
+	if key != "PAY-77 live" {
+		t.Errorf("restored issue: %s, want PAY-77 live", key)
+	}
+}
+
+func TestJiraWatermarkInUserTimeZone(t *testing.T) {
+	// Far east and far west of UTC (a JQL date written in the wrong zone skips 11 hours of
+	// updates west of UTC), a quarter-hour offset, and UTC.
+	for _, zone := range []string{"Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kathmandu", "UTC"} {
+		t.Run(zone, func(t *testing.T) {
+			loc, err := time.LoadLocation(zone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := newJiraEnv(t, []string{"PAY"}, 30)
+			e.mem.loc = loc
+			e.run(t, false)
+			e.clock.Advance(time.Minute)
+			e.mem.edit(10103, e.clock.Now().Add(17*time.Second), func(is *cairn.Issue) { is.Summary = "first edit" })
+			e.clock.Advance(time.Minute)
+			e.run(t, false)
+			st, _ := e.db.JiraScope(context.Background(), "PAY")
+			if want := e.clock.Now().Add(-time.Minute + 17*time.Second); !st.Watermark.Equal(want) {
+				t.Errorf("watermark = %v, want the latest update %v", st.Watermark, want)
+			}
+
+			// An edit one minute after that sync is found by the next one.
+			e.clock.Advance(time.Minute)
+			e.mem.edit(10107, e.clock.Now(), func(is *cairn.Issue) { is.Summary = "edited a minute later" })
+			e.clock.Advance(time.Minute)
+			res := e.run(t, false)
+			if res.Counts.Updated != 1 {
+				t.Errorf("incremental found %d updated issues, want 1", res.Counts.Updated)
+			}
+			since := st.Watermark.Add(-2 * time.Minute).In(loc)
+			want := fmt.Sprintf(`project in ("PAY") AND updated >= "%s" ORDER BY created ASC, key ASC`, since.Format("2006/01/02 15:04"))
+			if got := e.mem.lastJQL(); got != want {
+				t.Errorf("jql = %s\nwant  %s", got, want)
+			}
+		})
+	}
+}
+
+func TestJiraWatermarkInRepeatedHour(t *testing.T) {
+	// 2026-11-01 01:00-02:00 happens twice in Denver. 07:30 UTC is the first 01:30 (MDT); the
+	// JQL "01:28" could be read as the second, an hour later, so the search starts at 00:28.
+	denver, err := time.LoadLocation("America/Denver")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newJiraEnv(t, []string{"PAY"}, 5)
+	e.mem.loc = denver
+	for id, is := range e.mem.issues {
+		is.Updated = time.Date(2026, 11, 1, 7, 30, 0, 0, time.UTC).Add(-time.Duration(id%5) * time.Hour)
+		e.mem.issues[id] = is
+	}
+	e.run(t, false)
+	e.run(t, false)
+	if got, want := e.mem.lastJQL(), `updated >= "2026/11/01 00:28"`; !strings.Contains(got, want) {
+		t.Errorf("jql = %s, want %s", got, want)
+	}
+}
+
+func TestJiraUnknownTimeZoneSearchesADayBack(t *testing.T) {
+	e := newJiraEnv(t, []string{"PAY"}, 10)
+	e.run(t, false)
+	st, _ := e.db.JiraScope(context.Background(), "PAY")
+	e.mem.fail = func(method string, _ int) error {
+		if method == "Location" {
+			return errors.New("no time zone")
+		}
+		return nil
+	}
+	e.run(t, false)
+	want := st.Watermark.Add(-2*time.Minute - 24*time.Hour).UTC().Format("2006/01/02 15:04")
+	if got := e.mem.lastJQL(); !strings.Contains(got, `updated >= "`+want+`"`) {
+		t.Errorf("jql = %s, want updated >= %q", got, want)
+	}
+}
+
+func TestJiraRejectsOrderByInFilter(t *testing.T) {
+	e := newJiraEnv(t, []string{"PAY"}, 1)
+	e.opts.JQL = "labels = x order by rank"
+	if _, err := syncer.NewJira(e.db, e.mem, e.opts, nil, nil).Run(context.Background(), false); err == nil || !strings.Contains(err.Error(), "ORDER BY") {
+		t.Errorf("err = %v, want one about ORDER BY", err)
+	}
+}
+
+func TestJiraScopeChangeRunsFull(t *testing.T) {
+	e := newJiraEnv(t, []string{"PAY"}, 10)
+	e.run(t, false)
+	e.opts.JQL = `labels in (l0, l1, l2)`
+	e.mem.jqls = nil
+	res := e.run(t, false)
+	if res.Mode != syncer.ModeFull {
+		t.Errorf("mode after a jql change = %s, want full", res.Mode)
+	}
+	if got := e.mem.lastJQL(); strings.Contains(got, "updated >=") {
+		t.Errorf("jql after a scope change = %s, want no updated clause", got)
+	}
+}
