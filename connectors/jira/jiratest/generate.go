@@ -234,9 +234,9 @@ func (g *genSpec) history(i int, is *cairn.Issue) {
 	is.Status, is.StatusCategory = prog, I
 	if g.long > 0 && float64(g.h(i, 17)%10000) < g.long*10000 {
 		for k := 0; k < g.longLen/2; k++ {
-			f := 0.2 + 0.6*float64(2*k+1)/float64(g.longLen+2)
+			f := 0.2 + 0.35*float64(2*k+1)/float64(g.longLen+2) // all before 0.6 below
 			add(prog, rev, I, I, at(f))
-			add(rev, prog, I, I, at(f+0.3/float64(g.longLen+2)))
+			add(rev, prog, I, I, at(f+0.17/float64(g.longLen+2)))
 		}
 	}
 	if r < 8 { // 25% in progress

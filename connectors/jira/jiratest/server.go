@@ -35,7 +35,7 @@ type Server struct {
 	nextID    int64
 	version   int64 // bumped on every mutation (invalidates query caches)
 	dcCursors map[string]cursorPos
-	counts    map[string]int // Data Center totals by JQL, valid until the next mutation
+	counts    map[string]int    // Data Center totals by JQL, valid until the next mutation
 	fields    map[string]string // concept -> field id
 	clLimit   int
 }
