@@ -35,7 +35,9 @@ var serviceSeries = []string{
 	"cairn_sync_running",
 	"cairn_api_requests_total",
 	"cairn_api_rate_limit_remaining",
+	"cairn_api_rate_limit_reset_timestamp_seconds",
 	"cairn_sync_items_total",
+	"cairn_job_runs_total",
 	"cairn_job_skipped_total",
 	"cairn_job_panics_total",
 }
