@@ -13,6 +13,7 @@ import (
 
 type prog struct {
 	Name         string
+	Raw          string // the name as in the report, to match snapshots without cleaning each
 	Status       string // rollup.Status: red | amber | green | grey | done
 	Reasons      []string
 	Milestones   []ms
@@ -24,6 +25,7 @@ type prog struct {
 
 type ms struct {
 	Name      string
+	Raw       string // the name as in the report
 	Due       time.Time
 	DueSource string
 	Baseline  time.Time
@@ -99,7 +101,7 @@ func findProgram(r *rollup.Report, name string) (prog, bool) {
 }
 
 func adaptProgram(r *rollup.Report, p rollup.ProgramReport) prog {
-	out := prog{Name: clean(p.Name), Status: string(p.Status), Reasons: cleanAll(p.Reasons), Flow: p.Flow, Syncs: r.DataAsOf}
+	out := prog{Name: clean(p.Name), Raw: p.Name, Status: string(p.Status), Reasons: cleanAll(p.Reasons), Flow: p.Flow, Syncs: r.DataAsOf}
 	for _, m := range p.Milestones {
 		out.Milestones = append(out.Milestones, adaptMilestone(m))
 	}
@@ -112,7 +114,7 @@ func adaptMilestone(m rollup.MilestoneReport) ms {
 	ev := m.Evidence
 	open := append(append([]string(nil), ev.InProgress...), ev.Todo...)
 	out := ms{
-		Name: clean(m.Name), Due: m.Due, DueSource: m.DueSource, Baseline: m.Baseline,
+		Name: clean(m.Name), Raw: m.Name, Due: m.Due, DueSource: m.DueSource, Baseline: m.Baseline,
 		Status: string(m.Status), Reasons: cleanAll(m.Reasons), Teams: cleanAll(m.Teams),
 		Scope: m.Scope, Forecast: m.Forecast, OnTime: math.NaN(),
 		Unestimated: m.Unestimated, LastProgress: m.LastProgress,
@@ -161,9 +163,4 @@ func adaptBlockers(bs []rollup.Blocker) []blocker {
 		out = append(out, b)
 	}
 	return out
-}
-
-// snapshotPoint returns a snapshot's program, milestone and burn-up point.
-func snapshotPoint(s rollup.Snapshot) (program, milestone string, p BurnPoint) {
-	return clean(s.Program), clean(s.Milestone), BurnPoint{Day: s.Day, Scope: s.Scope, Done: s.Done}
 }

@@ -34,12 +34,18 @@ func Build(report, previous *rollup.Report, snapshots []rollup.Snapshot, program
 			}
 		}
 	}
+	// Burn-up points by milestone (the cleaned name the page uses), from the raw names the
+	// snapshots carry.
+	names := make(map[string]string, len(cur.Milestones))
+	for _, m := range cur.Milestones {
+		names[m.Raw] = m.Name
+	}
 	points := map[string][]BurnPoint{}
 	from := report.AsOf.AddDate(0, 0, -opts.HistoryDays)
 	for _, s := range snapshots {
-		p, m, pt := snapshotPoint(s)
-		if p == cur.Name && !pt.Day.After(report.AsOf) && !pt.Day.Before(from) {
-			points[m] = append(points[m], pt)
+		name, ok := names[s.Milestone]
+		if ok && s.Program == cur.Raw && !s.Day.After(report.AsOf) && !s.Day.Before(from) {
+			points[name] = append(points[name], BurnPoint{Day: s.Day, Scope: s.Scope, Done: s.Done})
 		}
 	}
 	return build(cur, prev, report.Week, report.AsOf, points, opts), nil

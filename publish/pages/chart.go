@@ -3,6 +3,7 @@ package pages
 import (
 	"fmt"
 	"html"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -106,13 +107,19 @@ func BurnUpSVG(id string, c BurnUp) string {
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#b3261e" stroke-width="2" stroke-dasharray="8 3 2 3"/>`, x(c.Due), padT, x(c.Due), padT+plotH)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" fill="#b3261e">due %s</text>`, x(c.Due), chartH-padB+36, c.Due.Format(shortDayLayout))
 	}
-	var scope, done []string
-	for _, p := range c.Points {
-		scope = append(scope, fmt.Sprintf("%.1f,%.1f", x(p.Day), y(p.Scope)))
-		done = append(done, fmt.Sprintf("%.1f,%.1f", x(p.Day), y(p.Done)))
+	// A point per day: formatted with strconv, not fmt, since a long history has hundreds.
+	scope := make([]byte, 0, 12*len(c.Points))
+	done := make([]byte, 0, 12*len(c.Points))
+	for i, p := range c.Points {
+		if i > 0 {
+			scope, done = append(scope, ' '), append(done, ' ')
+		}
+		px := x(p.Day)
+		scope = appendPoint(scope, px, y(p.Scope))
+		done = appendPoint(done, px, y(p.Done))
 	}
-	fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#444" stroke-width="2" stroke-dasharray="6 4"/>`, strings.Join(scope, " "))
-	fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#1a6b3c" stroke-width="3"/>`, strings.Join(done, " "))
+	fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#444" stroke-width="2" stroke-dasharray="6 4"/>`, scope)
+	fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#1a6b3c" stroke-width="3"/>`, done)
 	ex := x(end.Day)
 	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">scope %d</text>`, ex-4, y(end.Scope)-8, end.Scope)
 	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end" fill="#1a6b3c">done %d</text>`, ex-4, y(end.Done)+20, end.Done)
@@ -172,4 +179,11 @@ func niceCeil(n int) int {
 		step = (step + 4) / 5 * 5
 	}
 	return 4 * step
+}
+
+// appendPoint appends "x,y" with one decimal each, as %.1f,%.1f would.
+func appendPoint(b []byte, x, y float64) []byte {
+	b = strconv.AppendFloat(b, x, 'f', 1, 64)
+	b = append(b, ',')
+	return strconv.AppendFloat(b, y, 'f', 1, 64)
 }

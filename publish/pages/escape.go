@@ -52,9 +52,10 @@ func mdEscape(s string) string {
 }
 
 // mdURL makes a URL safe inside Markdown link parentheses.
-func mdURL(u string) string {
-	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E", "|", "%7C", `"`, "%22", "`", "%60").Replace(u)
-}
+func mdURL(u string) string { return mdURLReplacer.Replace(u) }
+
+// mdURLReplacer is built once: a strings.Replacer builds its lookup table on first use.
+var mdURLReplacer = strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E", "|", "%7C", `"`, "%22", "`", "%60")
 
 // safeURL returns u if it is an absolute http(s) URL, else "".
 func safeURL(u string) string {

@@ -152,3 +152,48 @@ func TestWriteFiles(t *testing.T) {
 		t.Errorf("WriteFiles for an unknown program: got nil error")
 	}
 }
+
+func TestHandlerErrors(t *testing.T) {
+	empty := httptest.NewServer(pages.NewHandler(&memSource{reports: map[string]*rollup.Report{}}, fixtureOptions))
+	defer empty.Close()
+	full := httptest.NewServer(pages.NewHandler(newMemSource(), fixtureOptions))
+	defer full.Close()
+	tests := []struct {
+		name   string
+		url    string
+		accept string
+		status int
+		ctype  string
+		body   string
+	}{
+		{"no report yet", empty.URL + "/programs/checkout-v2", "", 503, "text/html; charset=utf-8", "no report yet"},
+		{"no report yet, index", empty.URL + "/programs", "", 503, "text/html; charset=utf-8", "no report yet"},
+		{"no report yet, json", empty.URL + "/programs/checkout-v2", "application/json", 503, "application/json", `{"error":"no report yet`},
+		{"no such week before any report", empty.URL + "/programs/checkout-v2/weeks/2026-W48", "", 404, "text/html; charset=utf-8", "2026-W48"},
+		{"unknown program, json", full.URL + "/programs/nope", "application/json, text/html;q=0.9", 404, "application/json", `{"error":"no program \"nope\" in the report for 2026-W48"}`},
+		{"unknown week, json", full.URL + "/programs/checkout-v2/weeks/2025-W01", "application/json", 404, "application/json", `"error":"no report stored for week 2025-W01"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, tt.url, nil)
+			if tt.accept != "" {
+				req.Header.Set("Accept", tt.accept)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status || resp.Header.Get("Content-Type") != tt.ctype {
+				t.Errorf("got %d %q, want %d %q", resp.StatusCode, resp.Header.Get("Content-Type"), tt.status, tt.ctype)
+			}
+			if !strings.Contains(string(body), tt.body) {
+				t.Errorf("body lacks %q: %s", tt.body, body)
+			}
+			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+				t.Errorf("Content-Security-Policy: %q", csp)
+			}
+		})
+	}
+}

@@ -173,20 +173,3 @@ func TestEvilStringIsInertInEveryFormat(t *testing.T) {
 		t.Errorf("storage: unescaped script tag or CDATA end")
 	}
 }
-
-func BenchmarkRender(b *testing.B) {
-	in := fixture()
-	r, err := pages.NewRenderer(fixtureOptions)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, f := range pages.Formats {
-		b.Run(string(f), func(b *testing.B) {
-			for b.Loop() {
-				if _, err := r.Render(in.Report, in.Previous, in.Snapshots, fixtureProgram, f); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}

@@ -20,7 +20,7 @@ func (b *builder) flow() ([]Metric, []Bar) {
 		for _, w := range f.Throughput {
 			parts = append(parts, fmt.Sprint(w.Count))
 			total += w.Count
-			label := w.Week
+			label := clean(w.Week)
 			if i := strings.Index(label, "-W"); i >= 0 {
 				label = label[i+1:]
 			}
