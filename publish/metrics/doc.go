@@ -1,7 +1,15 @@
 // Package metrics exposes the latest stored rollup report to Prometheus: one custom collector
-// that renders const metrics from the report on every scrape. A scrape never computes a forecast
-// and never calls Jira or GitHub: the rollup did the work after the last sync, and the collector
-// only reads its result (decoded once and cached until a newer report is stored, see New).
+// of const metrics. A scrape never computes a forecast and never calls Jira or GitHub: the
+// rollup did the work after the last sync, and the collector only reads its result.
+//
+// Register it on the service's explicit registry:
+//
+//	reg.MustRegister(metrics.New(metrics.StoredReports{DB: db}, metrics.Options{Logger: log}))
+//
+// With StoredReports, each scrape reads one indexed row to learn whether a newer report was
+// stored; the report's JSON (megabytes on a large install) is decoded and its metrics rendered
+// only then, and later scrapes send the rendered metrics again. Any other Source (a plain
+// rollup.Reports) is re-read at most once per Options.MaxAge.
 //
 // # Metrics
 //
