@@ -156,3 +156,24 @@ func TestGeneratedMillionIsLazy(t *testing.T) {
 		t.Fatalf("%d issues, last %s", len(got), got[len(got)-1].Key)
 	}
 }
+
+func TestDetectionRecovers(t *testing.T) {
+	// "cloud" in lower case is still Cloud (DevLake once compared it case-sensitively).
+	e := newEnv(t, jiratest.Cloud, jiratest.Options{DeploymentType: "cloud"}, Options{})
+	if d, err := e.c.Deployment(context.Background()); err != nil || d != DeploymentCloud {
+		t.Fatalf("%q %v", d, err)
+	}
+	// A Cloud site that says "Server": the removed search answers 410 and the client switches
+	// to the enhanced search for good.
+	e = newEnv(t, jiratest.Cloud, jiratest.Options{DeploymentType: "Server"}, Options{})
+	e.srv.PutIssue(cairn.Issue{Key: "OPS-1", Created: t0})
+	if got := e.all(t, "project = OPS"); len(got) != 1 {
+		t.Fatalf("%d issues", len(got))
+	}
+	if d, _ := e.c.Deployment(context.Background()); d != DeploymentCloud {
+		t.Fatalf("deployment %q after the 410", d)
+	}
+	if st := e.srv.Stats(); st.ByStatus[410] != 1 || st.ByRoute["search/jql"] != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}

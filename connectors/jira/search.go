@@ -175,6 +175,9 @@ func (c *Client) enhancedSearch(ctx context.Context, jql, token string, fields [
 		return searchPage{}, "", c.malformed(http.MethodPost, path, err)
 	}
 	next := sp.NextPageToken
+	if sp.IsLast != nil && *sp.IsLast {
+		next = "" // the token decides, but a last page never continues
+	}
 	if next == token && next != "" {
 		return searchPage{}, "", c.malformed(http.MethodPost, path, errors.New("nextPageToken did not advance"))
 	}

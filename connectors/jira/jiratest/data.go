@@ -63,6 +63,10 @@ type Options struct {
 	NumericChangelogDates bool
 	// FieldIDs overrides the custom field ids by concept (cairn.JiraConcept*).
 	FieldIDs map[string]string
+	// DeploymentType overrides serverInfo's deploymentType text ("Cloud" / "Server" by
+	// default): "cloud" tests case-insensitive detection, "Server" on a Cloud fake a site that
+	// misreports itself (the client must recover from the 410 of the removed search).
+	DeploymentType string
 	// OnRequest, when set, is called before each request is served.
 	OnRequest func(r *http.Request)
 }

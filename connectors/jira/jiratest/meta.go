@@ -1,6 +1,7 @@
 package jiratest
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,12 +15,12 @@ func (s *Server) serverInfo() []byte {
 	if s.cloud() {
 		b = kvs(b, "version", "1001.0.0-SNAPSHOT")
 		b = append(key(b, "versionNumbers"), "[1001,0,0]"...)
-		b = kvs(b, "deploymentType", "Cloud")
+		b = kvs(b, "deploymentType", cmp.Or(s.opts.DeploymentType, "Cloud"))
 		b = kvn(b, "buildNumber", 100289)
 	} else {
 		b = kvs(b, "version", "9.12.15")
 		b = append(key(b, "versionNumbers"), "[9,12,15]"...)
-		b = kvs(b, "deploymentType", "Server")
+		b = kvs(b, "deploymentType", cmp.Or(s.opts.DeploymentType, "Server"))
 		b = kvn(b, "buildNumber", 9120015)
 	}
 	b = kvs(b, "buildDate", "2026-10-01T00:00:00.000+0000")
