@@ -132,7 +132,9 @@ func storedRows(t *testing.T, db *store.DB) []string {
 	return dedupe(out)
 }
 
-func issueRow(id int64, f ...string) string { return fmt.Sprintf("issue|%d|%s", id, strings.Join(f, "|")) }
+func issueRow(id int64, f ...string) string {
+	return fmt.Sprintf("issue|%d|%s", id, strings.Join(f, "|"))
+}
 
 func points(p *float64) string {
 	if p == nil {

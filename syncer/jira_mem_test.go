@@ -261,4 +261,3 @@ func newMemJira(projects []string, n int) *memJira {
 	}
 	return m
 }
-
