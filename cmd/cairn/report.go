@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/cairn-dev/cairn"
 	"github.com/cairn-dev/cairn/config"
 	"github.com/cairn-dev/cairn/publish/pages"
+	"github.com/cairn-dev/cairn/publish/pages/confluence"
 	"github.com/cairn-dev/cairn/rollup"
 	"github.com/cairn-dev/cairn/store"
 )
@@ -127,6 +129,28 @@ func runReport(ctx context.Context, env Env, o *options, args []string) error {
 		fmt.Fprintln(env.Stdout, p)
 	}
 	return nil
+}
+
+// publishOptions turns the pages section of the config into the options of pages.Publish, the
+// scheduled job: files into pages.out_dir, and to Confluence when pages.confluence is set.
+func publishOptions(cfg *config.Config, logger *slog.Logger) (pages.PublishOptions, error) {
+	o := pages.PublishOptions{Options: pageOptions(cfg), OutDir: cfg.Pages.OutDir}
+	o.Logger = logger
+	if c := cfg.Pages.Confluence; c != nil {
+		pub, err := confluence.New(confluence.Options{
+			BaseURL:    c.URL,
+			Deployment: confluence.Deployment(c.Deployment),
+			Space:      c.Space,
+			ParentID:   c.ParentID,
+			Email:      c.Email,
+			Token:      c.Token.Reveal(),
+		})
+		if err != nil {
+			return o, err
+		}
+		o.Confluence = pub
+	}
+	return o, nil
 }
 
 // pageOptions turns the config into the pages' link targets.

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/cairn-dev/cairn/config"
+	"github.com/cairn-dev/cairn/publish/pages"
 	"github.com/cairn-dev/cairn/publish/pages/confluence"
+	"github.com/cairn-dev/cairn/publish/pages/confluence/confluencetest"
 	"github.com/cairn-dev/cairn/rollup"
 	"github.com/cairn-dev/cairn/store"
 )
@@ -217,5 +219,45 @@ func TestGitHubWebURL(t *testing.T) {
 		if got := githubWebURL(in); got != want {
 			t.Errorf("githubWebURL(%q): got %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestPublishOptions wires the pages section of a config to a fake Confluence Data Center and
+// runs the scheduled publish on a synced database.
+func TestPublishOptions(t *testing.T) {
+	srv := confluencetest.NewServer(confluencetest.DataCenter)
+	defer srv.Close()
+	path := reportSetup(t, reportAsOf)
+	body := strings.Replace(reportConfig, "  out_dir: pages\n", "  out_dir: pages\n  confluence:\n    url: "+srv.BaseURL()+
+		"\n    space: "+confluencetest.SpaceKey+"\n    parent_id: \""+confluencetest.ParentID+"\"\n    token: ${CONFLUENCE_TOKEN}\n", 1)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"CONFLUENCE_TOKEN": confluencetest.Token}
+	for k, v := range reportEnv {
+		env[k] = v
+	}
+	cfg, err := config.LoadEnv(path, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := publishOptions(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), cfg.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got, err := pages.Publish(context.Background(), rollup.Reports{DB: db}, o)
+	if err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	if len(got.Confluence) != 4 || len(got.Files) != 12 {
+		t.Errorf("published %d Confluence pages and %d files, want 4 and 12", len(got.Confluence), len(got.Files))
+	}
+	if pg, ok := srv.PageByTitle("Platform status — latest"); !ok || pg.ParentID != confluencetest.ParentID || confluence.ValidateStorage(pg.Body) != nil {
+		t.Errorf("latest Platform page: found %v, parent %q", ok, pg.ParentID)
 	}
 }

@@ -36,7 +36,7 @@ func findChromium(t *testing.T) string {
 // runChromium runs headless Chromium on a file URL with the given extra flags.
 func runChromium(t *testing.T, browser string, width int, extra ...string) []byte {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	args := []string{
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

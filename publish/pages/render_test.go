@@ -168,8 +168,24 @@ func TestEvilStringIsInertInEveryFormat(t *testing.T) {
 		}
 	}
 
+	// A Markdown link and an HTML tag in titles stay text: no javascript: link, no <b>.
+	if bytes.Contains(md, []byte("](javascript:")) || !bytes.Contains(md, []byte(`\[draft\]\(javascript:alert\(1\)\)`)) {
+		t.Errorf("markdown: the link in a title is not escaped")
+	}
+	for name, out := range map[string][]byte{"html": html, "markdown": md, "storage": renderFixture(t, pages.FormatConfluence)} {
+		if bytes.Contains(out, []byte("<b>2027")) || bytes.Contains(out, []byte("<i>")) {
+			t.Errorf("%s: an HTML tag from the data is live", name)
+		}
+		if bytes.Contains(out, []byte(`href="javascript`)) {
+			t.Errorf("%s: a javascript: link", name)
+		}
+	}
+
 	storage := renderFixture(t, pages.FormatConfluence)
 	if scriptTag.Match(storage) || bytes.Contains(storage, []byte("]]>")) {
 		t.Errorf("storage: unescaped script tag or CDATA end")
+	}
+	if !bytes.Contains(storage, []byte("&lt;/td&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; ]]&gt;")) {
+		t.Errorf("storage: the evil summary is not shown escaped")
 	}
 }
