@@ -81,6 +81,7 @@ func commands() []*command {
 	return []*command{
 		versionCommand(),
 		checkCommand(),
+		syncCommand(),
 		reportCommand(),
 	}
 }
