@@ -34,7 +34,19 @@ func (l linker) jql(keys []string) string {
 	ks := append([]string(nil), keys...)
 	sort.Strings(ks)
 	q := "key in (" + strings.Join(ks, ",") + ")"
-	return l.jira + "/issues/?jql=" + strings.ReplaceAll(url.QueryEscape(q), "+", "%20")
+	return capped(l.jira + "/issues/?jql=" + strings.ReplaceAll(url.QueryEscape(q), "+", "%20"))
+}
+
+// maxLinkLen bounds a search link: Jira and GitHub answer a longer request line (Tomcat's and
+// most proxies' default limit is 8 KiB) with an error, so a count over several hundred items
+// stays unlinked rather than linking to an error page.
+const maxLinkLen = 7000
+
+func capped(u string) string {
+	if len(u) > maxLinkLen {
+		return ""
+	}
+	return u
 }
 
 // pr links one pull request, given "owner/repo#123".
@@ -66,7 +78,7 @@ func (l linker) prs(refs []string) string {
 	if len(byRepo) == 1 {
 		for repo, nums := range byRepo {
 			sort.Strings(nums)
-			return l.github + "/" + repo + "/pulls?q=" + url.QueryEscape("is:pr "+strings.Join(nums, " "))
+			return capped(l.github + "/" + repo + "/pulls?q=" + url.QueryEscape("is:pr "+strings.Join(nums, " ")))
 		}
 	}
 	repos := make([]string, 0, len(byRepo))
@@ -74,7 +86,7 @@ func (l linker) prs(refs []string) string {
 		repos = append(repos, "repo:"+repo)
 	}
 	sort.Strings(repos)
-	return l.github + "/pulls?q=" + url.QueryEscape("is:pr "+strings.Join(repos, " "))
+	return capped(l.github + "/pulls?q=" + url.QueryEscape("is:pr "+strings.Join(repos, " ")))
 }
 
 // items links a mixed set of refs: Jira keys and "owner/repo#n" pull requests. Jira wins
