@@ -109,7 +109,7 @@ func (s *Server) handleLegacySearch(r *http.Request) (int, []byte, string) {
 	if sp.expands("changelog") {
 		cl = s.clLimit
 	}
-	b := make([]byte, 0, 2048*len(ids)+128)
+	b := make([]byte, 0, 6<<10*len(ids)+128)
 	b = append(b, '{')
 	b = kvs(b, "expand", "schema,names")
 	b = kvn(b, "startAt", int64(startAt))
@@ -172,7 +172,7 @@ func (s *Server) handleEnhancedSearch(r *http.Request) (int, []byte, string) {
 	if sp.expands("changelog") {
 		cl = s.clLimit
 	}
-	b := make([]byte, 0, 2048*len(ids)+128)
+	b := make([]byte, 0, 6<<10*len(ids)+128)
 	b = append(b, '{')
 	b = append(key(b, "issues"), '[')
 	for _, id := range ids {
