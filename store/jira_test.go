@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -364,5 +365,26 @@ func BenchmarkSaveJiraIssues(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "issues/s")
 		})
+	}
+}
+
+// A database path with URI characters ('#', '?', '%') opens that file, not a truncated name.
+func TestOpenPathWithURICharacters(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a#b?c%20d")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "cairn.db")
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustDo(t, db.SaveJiraFields(context.Background(), []cairn.JiraField{{Concept: "sprint", FieldID: "customfield_1", Source: "schema"}}))
+	db.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database not at its path: %v", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(dir)); len(entries) != 1 {
+		t.Errorf("files beside the database's directory: %v, want only the directory", entries)
 	}
 }

@@ -70,8 +70,12 @@ func dsn(path string, write bool) string {
 	} else {
 		q.Add("_pragma", "query_only(1)")
 	}
-	return "file:" + path + "?" + q.Encode()
+	return "file:" + uriPath.Replace(path) + "?" + q.Encode()
 }
+
+// uriPath escapes what SQLite reads as URI syntax in a "file:" name: a path with '#' or '?'
+// would otherwise open a different, truncated file name.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
 // Path returns the database file's path.
 func (db *DB) Path() string { return db.path }
