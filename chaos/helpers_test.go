@@ -3,6 +3,7 @@
 package chaos
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -321,3 +322,15 @@ func withTimeout(t *testing.T, d time.Duration) context.Context {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// syncWriter makes a writer safe for the concurrent log calls of a test.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}

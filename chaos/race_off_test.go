@@ -1,0 +1,5 @@
+//go:build chaos && !race
+
+package chaos
+
+const raceEnabled = false
