@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -34,9 +35,15 @@ type Row struct {
 	ChildResult
 	// ServerRequests is what the fake served during the stage (304s and faults included).
 	ServerRequests int `json:"server_requests"`
+	// Load1 is the machine's 1-minute load average when the stage ended: other work on the
+	// machine shows here.
+	Load1 float64 `json:"load1"`
 	// FloorWall is the stage's physical floor: the slower of the fetch floor (same latency)
 	// and the store floor; zero for stages without one.
 	FloorWall time.Duration `json:"floor_wall_ns,omitempty"`
+	// FloorCPU is the CPU time of the fetch floor and the store floor together: what a sync
+	// must spend at least, whatever else the machine does.
+	FloorCPU time.Duration `json:"floor_cpu_ns,omitempty"`
 }
 
 // Results are a whole run.
@@ -45,6 +52,30 @@ type Results struct {
 	Machine string    `json:"machine"`
 	Command string    `json:"command"`
 	Rows    []Row     `json:"rows"`
+}
+
+// Merge adds the rows of next to r, replacing r's rows of the same size measured in next
+// (rows of a latency next did not measure are kept), and notes both commands.
+func (r *Results) Merge(next *Results) {
+	type key struct {
+		size Size
+		lat  time.Duration
+	}
+	measured := map[key]bool{}
+	for _, row := range next.Rows {
+		measured[key{row.Size, row.Latency}] = true
+	}
+	var rows []Row
+	for _, row := range r.Rows {
+		if !measured[key{row.Size, row.Latency}] {
+			rows = append(rows, row)
+		}
+	}
+	rows = append(rows, next.Rows...)
+	slices.SortStableFunc(rows, func(a, b Row) int { return int(a.Size - b.Size) })
+	r.Rows = rows
+	r.Command += "; then " + next.Command
+	r.Machine = next.Machine
 }
 
 // AsOf is the rollup's clock: fixed, so every run computes the same report.
@@ -91,7 +122,7 @@ func runSize(ctx context.Context, cfg Config, size Size, logf func(string, ...an
 		if err != nil {
 			return Row{}, fmt.Errorf("%s: %w", name, err)
 		}
-		r := Row{Size: size, Latency: lat, Stage: name, ChildResult: cr, ServerRequests: srv.Stats().Requests}
+		r := Row{Size: size, Latency: lat, Stage: name, ChildResult: cr, ServerRequests: srv.Stats().Requests, Load1: loadAvg()}
 		logf("  wall %.2fs cpu %.2fs rss %dMB requests %d items %d", cr.Wall.Seconds(), cr.CPU.Seconds(), cr.PeakRSS>>20, r.ServerRequests, cr.Items)
 		return r, nil
 	}
@@ -123,6 +154,7 @@ func runSize(ctx context.Context, cfg Config, size Size, logf func(string, ...an
 			return rows, err
 		}
 		full.FloorWall = max(fetch.Wall, storeFloor.Wall)
+		full.FloorCPU = fetch.CPU + storeFloor.CPU
 		rows = append(rows, full)
 		idle, err := stage(lat, StageIdleSync, db)
 		if err != nil {
@@ -156,6 +188,17 @@ func runSize(ctx context.Context, cfg Config, size Size, logf func(string, ...an
 		rows = append(rows, r)
 	}
 	return rows, nil
+}
+
+// loadAvg is the 1-minute load average (0 where /proc/loadavg is absent).
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	var l float64
+	fmt.Sscan(string(b), &l)
+	return l
 }
 
 // changeOnePercent bumps every 100th pull request and issue of every repo (updated now).

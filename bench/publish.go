@@ -69,7 +69,7 @@ func childScrape(ctx context.Context, a ChildArgs) (ChildResult, error) {
 	}
 	u := m.stop()
 	slices.Sort(lat)
-	return ChildResult{Usage: u, Items: scrapes + 1, Note: fmt.Sprintf("cold %s; warm median %s, p99 %s; %d KB per scrape",
+	return ChildResult{Usage: u, Items: scrapes + 1, Median: lat[len(lat)/2], P99: lat[len(lat)*99/100], Note: fmt.Sprintf("cold %s; warm median %s, p99 %s; %d KB per scrape",
 		ms(cold), ms(lat[len(lat)/2]), ms(lat[len(lat)*99/100]), size>>10)}, nil
 }
 
@@ -109,7 +109,7 @@ func childRender(ctx context.Context, a ChildArgs) (ChildResult, error) {
 	}
 	u := m.stop()
 	slices.Sort(per)
-	return ChildResult{Usage: u, Items: n, Note: fmt.Sprintf("load %s; median %s per page; %d pages of %d KB in all",
+	return ChildResult{Usage: u, Items: n, Median: per[len(per)/2], Note: fmt.Sprintf("load %s; median %s per page; %d pages of %d KB in all",
 		ms(load), ms(per[len(per)/2]), n/5, bytes>>10)}, nil
 }
 

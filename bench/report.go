@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -29,9 +30,34 @@ func latencyText(d time.Duration) string {
 
 func mb(n int64) string { return fmt.Sprintf("%.1f", float64(n)/(1<<20)) }
 
+// fillFloors derives the floors of full syncs recorded without them (older results).
+func (r *Results) fillFloors() {
+	for i, row := range r.Rows {
+		if row.Stage != StageFullSync || row.FloorCPU > 0 {
+			continue
+		}
+		fetch, ok1 := r.find(row.Size, row.Latency, StageFetchFloor)
+		store, ok2 := r.find(row.Size, -1, StageStoreFloor)
+		if ok1 && ok2 {
+			r.Rows[i].FloorWall = max(fetch.Wall, store.Wall)
+			r.Rows[i].FloorCPU = fetch.CPU + store.CPU
+		}
+	}
+}
+
 // Markdown writes the results table and the goal checks.
 func (r *Results) Markdown(w io.Writer) {
-	fmt.Fprintf(w, "Machine: %s  \nRun: %s  \nCommand: `%s`\n\n", r.Machine, r.Started.Format(time.RFC3339), r.Command)
+	r.fillFloors()
+	lo, hi := 0.0, 0.0
+	for i, row := range r.Rows {
+		if i == 0 || row.Load1 < lo {
+			lo = row.Load1
+		}
+		hi = max(hi, row.Load1)
+	}
+	fmt.Fprintf(w, "Machine: %s  \nRun: %s  \nCommand: `%s`  \n", r.Machine, r.Started.Format(time.RFC3339), r.Command)
+	fmt.Fprintf(w, "Load average (1 min) at the end of each stage: %.1f to %.1f on %d cores: anything above the stage's own\n", lo, hi, runtime.NumCPU())
+	fmt.Fprintf(w, "use is other work on the machine, and wall times grow with it; CPU seconds and RSS much less.\n\n")
 	fmt.Fprintln(w, "| issues | PRs | latency | stage | wall s | CPU s | peak RSS MB | requests | written MB | DB MB | items/s | × floor | note |")
 	fmt.Fprintln(w, "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, row := range r.Rows {
@@ -43,8 +69,10 @@ func (r *Results) Markdown(w io.Writer) {
 		if row.Items > 0 && row.Wall > 0 {
 			rate = fmt.Sprintf("%.0f", float64(row.Items)/row.Wall.Seconds())
 		}
+		note := row.Note
 		if row.FloorWall > 0 {
 			ratio = fmt.Sprintf("%.2f", row.Wall.Seconds()/row.FloorWall.Seconds())
+			note = fmt.Sprintf("CPU %.2f× fetch + store floors' CPU", row.CPU.Seconds()/row.FloorCPU.Seconds())
 		}
 		reqs := ""
 		if row.ServerRequests > 0 || strings.HasPrefix(row.Stage, "github") {
@@ -56,7 +84,7 @@ func (r *Results) Markdown(w io.Writer) {
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s |\n",
 			row.Size, Size(row.Size.PRs()), latencyText(row.Latency), title, row.Wall.Seconds(), row.CPU.Seconds(),
-			mb(row.PeakRSS), reqs, mb(row.WriteByte), db, rate, ratio, row.Note)
+			mb(row.PeakRSS), reqs, mb(row.WriteByte), db, rate, ratio, note)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Items are PRs + reviews + GitHub issues stored (or decoded, for the fetch floor), scrapes, or pages; requests are what the fake")
@@ -108,7 +136,12 @@ func (r *Results) goals(w io.Writer) {
 		prs := float64(s.PRs()) / full.Wall.Seconds()
 		fmt.Fprintf(w, "| GitHub: ≥ 3,000 PRs/s end to end with reviews, no latency (#4) | %s: %.0f PRs/s | %s |\n", s, prs, verdict(prs >= 3000))
 		ratio := full.Wall.Seconds() / full.FloorWall.Seconds()
-		fmt.Fprintf(w, "| sync ≤ 1.5× the slower floor (#3, applied to GitHub) | %s: %.2f× | %s |\n", s, ratio, verdict(ratio <= 1.5))
+		fmt.Fprintf(w, "| sync ≤ 1.5× the slower floor (#3, applied to GitHub), no latency | %s: %.2f× wall (CPU %.2f× both floors' CPU) | %s |\n",
+			s, ratio, full.CPU.Seconds()/full.FloorCPU.Seconds(), verdict(ratio <= 1.5))
+		if slow, ok := r.find(s, 100*time.Millisecond, StageFullSync); ok {
+			ratio := slow.Wall.Seconds() / slow.FloorWall.Seconds()
+			fmt.Fprintf(w, "| sync ≤ 1.5× the slower floor, 100 ms latency | %s: %.2f× | %s |\n", s, ratio, verdict(ratio <= 1.5))
+		}
 		if idle, ok := r.find(s, 0, StageIdleSync); ok {
 			per := float64(idle.ServerRequests) / repos
 			fmt.Fprintf(w, "| GitHub: idle incremental costs a few requests per repo (#4) | %s: %d requests for %d repos (%.1f per repo) | %s |\n",
@@ -130,7 +163,7 @@ func (r *Results) goals(w io.Writer) {
 		if !ok {
 			continue
 		}
-		fmt.Fprintf(w, "| /metrics scrape with 200 milestones and 50 teams ≤ 20 ms at the median (#7) | %s: %s | see note |\n", s, sc.Note)
+		fmt.Fprintf(w, "| /metrics scrape with 200 milestones and 50 teams ≤ 20 ms at the median (#7) | %s: %s | %s |\n", s, sc.Note, verdict(sc.Median <= 20*time.Millisecond))
 	}
 	for _, s := range sizes {
 		ro, ok := r.find(s, -1, StageRollup)

@@ -42,6 +42,9 @@ type ChildResult struct {
 	Requests int    `json:"requests"` // requests the client sent (retries included)
 	DBBytes  int64  `json:"db_bytes"` // database + WAL size afterwards
 	Note     string `json:"note,omitempty"`
+	// Median and P99 are per-request (scrape) or per-page (render) latencies.
+	Median time.Duration `json:"median_ns,omitempty"`
+	P99    time.Duration `json:"p99_ns,omitempty"`
 }
 
 const benchToken = "ghp_bench_token_0000000000000000000000"

@@ -160,7 +160,9 @@ func SeedJira(ctx context.Context, db *store.DB, n int, asOf time.Time) error {
 					return err
 				}
 			}
-			if _, err := iv.ExecContext(ctx, i, 1+rng.IntN(milestones)); err != nil {
+			// A fix version of the issue's own project, as Jira has it: project k owns
+			// versions k, k+50, k+100 and k+150.
+			if _, err := iv.ExecContext(ctx, i, 1+i%teams+teams*rng.IntN(milestones/teams)); err != nil {
 				return err
 			}
 			if _, err := isp.ExecContext(ctx, i, 1+rng.IntN(40)); err != nil {

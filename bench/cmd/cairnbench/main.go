@@ -54,6 +54,7 @@ func run(ctx context.Context, args []string) error {
 	lats := fs.String("latency", "0,100ms", "per-request `latencies` of the fakes, comma-separated")
 	out := fs.String("out", "bench/results", "output `directory`")
 	scratch := fs.String("scratch", "", "scratch `directory` for databases (default: a temporary one)")
+	merge := fs.Bool("merge", false, "merge into the results in --out: rows of other sizes and latencies are kept")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -93,6 +94,17 @@ func run(ctx context.Context, args []string) error {
 		return runErr
 	}
 	res.Command = "bench/run --sizes " + *sizes + " --latency " + *lats
+	if *merge {
+		res.Command = "bench/run --merge --sizes " + *sizes + " --latency " + *lats
+		if b, err := os.ReadFile(filepath.Join(*out, "latest.json")); err == nil {
+			var prev bench.Results
+			if err := json.Unmarshal(b, &prev); err != nil {
+				return fmt.Errorf("merge: %w", err)
+			}
+			prev.Merge(res)
+			res = &prev
+		}
+	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
