@@ -192,6 +192,13 @@ func callJob(ctx context.Context, fn func(context.Context) error) (err error, p 
 func (s *Service) recordPanic(connector string, full bool, id int64, runErr error) int64 {
 	ctx := context.WithoutCancel(s.runCtx)
 	if id == 0 {
+		// A runner that did not report its id: the connector's slot is ours, so a row of it
+		// still running is this run's (rows of a dead process were abandoned at Start).
+		if runs, err := s.db.Runs(ctx, connector, 1); err == nil && len(runs) == 1 && runs[0].Status == cairn.RunRunning {
+			id = runs[0].ID
+		}
+	}
+	if id == 0 {
 		mode := syncer.ModeIncremental
 		if full {
 			mode = syncer.ModeFull

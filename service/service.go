@@ -268,19 +268,20 @@ func (s *Service) Start(ctx context.Context) error {
 			return fmt.Errorf("listen: %w", err)
 		}
 	}
+	names := make([]string, len(s.conns))
+	for i, c := range s.conns {
+		names[i] = c.name
+	}
+	// Seed before abandoning, so that the duration of an interrupted run is not taken.
+	if err := s.health.Seed(ctx, s.db, names); err != nil {
+		ln.Close()
+		return fmt.Errorf("seed health metrics: %w", err)
+	}
 	if n, err := s.db.AbandonRuns(ctx, s.db.Now()); err != nil {
 		ln.Close()
 		return fmt.Errorf("abandon interrupted runs: %w", err)
 	} else if n > 0 {
 		s.log.Warn("marked interrupted runs as failed", "runs", n)
-	}
-	names := make([]string, len(s.conns))
-	for i, c := range s.conns {
-		names[i] = c.name
-	}
-	if err := s.health.Seed(ctx, s.db, names); err != nil {
-		ln.Close()
-		return fmt.Errorf("seed health metrics: %w", err)
 	}
 	var boot []*conn
 	if !s.opts.NoBootSync {
