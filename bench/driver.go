@@ -78,8 +78,8 @@ func (r *Results) Merge(next *Results) {
 	r.Machine = next.Machine
 }
 
-// AsOf is the rollup's clock: fixed, so every run computes the same report.
-var AsOf = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+// AsOf is the rollup's clock: the harness's start (the fake Jira's history ends now).
+var AsOf = time.Now().UTC().Truncate(time.Second)
 
 // Run measures every size at every latency.
 func Run(ctx context.Context, cfg Config) (*Results, error) {
@@ -103,84 +103,129 @@ func runSize(ctx context.Context, cfg Config, size Size, logf func(string, ...an
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	logf("size %s: generating %d PRs and %d GitHub issues in %d repos", size, size.PRs(), size.GitHubIssues(), repos)
+	logf("size %s: %d Jira issues in %d projects; %d PRs and %d GitHub issues in %d repos", size, int(size), jiraProjects,
+		size.PRs(), size.GitHubIssues(), repos)
 	data := GitHubWorld(size)
 	var latency atomic.Int64
-	srv := githubtest.New(githubtest.Options{RateLimit: 1 << 40, OnRequest: func(*http.Request) {
+	gh := githubtest.New(githubtest.Options{RateLimit: 1 << 40, OnRequest: func(*http.Request) {
 		if d := time.Duration(latency.Load()); d > 0 {
 			time.Sleep(d)
 		}
 	}})
-	defer srv.Close()
-	srv.Load(data)
+	defer gh.Close()
+	gh.Load(data)
 
 	var rows []Row
-	stage := func(lat time.Duration, name, db string) (Row, error) {
-		srv.ResetStats()
+	// stage runs one stage in a child against url; served counts the fake's requests.
+	stage := func(lat time.Duration, name, url, db string, served func() int) (Row, error) {
+		before := served()
 		logf("size %s latency %v: %s", size, lat, name)
-		cr, err := runChild(ctx, cfg.Self, ChildArgs{Stage: name, URL: srv.BaseURL(), DB: db, Issues: int(size), AsOf: AsOf})
+		cr, err := runChild(ctx, cfg.Self, ChildArgs{Stage: name, URL: url, DB: db, Issues: int(size), AsOf: AsOf})
 		if err != nil {
 			return Row{}, fmt.Errorf("%s: %w", name, err)
 		}
-		r := Row{Size: size, Latency: lat, Stage: name, ChildResult: cr, ServerRequests: srv.Stats().Requests, Load1: loadAvg()}
+		r := Row{Size: size, Latency: lat, Stage: name, ChildResult: cr, ServerRequests: served() - before, Load1: loadAvg()}
 		logf("  wall %.2fs cpu %.2fs rss %dMB requests %d items %d", cr.Wall.Seconds(), cr.CPU.Seconds(), cr.PeakRSS>>20, r.ServerRequests, cr.Items)
 		return r, nil
 	}
-	// Warm the fake's rendered pages so that no stage pays for them.
-	if _, err := stage(0, StageFetchFloor, ""); err != nil {
+	ghServed := func() int { return gh.Stats().Requests }
+	none := func() int { return 0 }
+	// Warm the fakes' rendered pages and caches so that no stage pays for them.
+	if _, err := stage(0, StageFetchFloor, gh.BaseURL(), "", ghServed); err != nil {
 		return rows, err
 	}
-	var storeFloor Row
+	jira0 := JiraServer(size, 0)
+	defer jira0.Close()
+	if _, err := stage(0, StageJiraFetchFloor, jira0.URL, "", func() int { return jira0.Stats().Requests }); err != nil {
+		return rows, err
+	}
+	var ghStore, jiraStore Row
 	var rollupDB string
 	for li, lat := range cfg.Latencies {
+		db := filepath.Join(dir, fmt.Sprintf("sync-%d.db", li))
+		// GitHub.
 		latency.Store(int64(lat))
-		fetch, err := stage(lat, StageFetchFloor, "")
+		fetch, err := stage(lat, StageFetchFloor, gh.BaseURL(), "", ghServed)
 		if err != nil {
 			return rows, err
 		}
 		rows = append(rows, fetch)
 		if li == 0 {
 			latency.Store(0)
-			if storeFloor, err = stage(0, StageStoreFloor, filepath.Join(dir, "store-floor.db")); err != nil {
+			if ghStore, err = stage(0, StageStoreFloor, gh.BaseURL(), filepath.Join(dir, "gh-store-floor.db"), none); err != nil {
 				return rows, err
 			}
-			storeFloor.Latency = -1 // independent of latency
-			rows = append(rows, storeFloor)
+			ghStore.Latency, ghStore.ServerRequests = -1, 0 // independent of latency; fetching is outside
+			rows = append(rows, ghStore)
 			latency.Store(int64(lat))
 		}
-		db := filepath.Join(dir, fmt.Sprintf("sync-%d.db", li))
-		full, err := stage(lat, StageFullSync, db)
+		full, err := stage(lat, StageFullSync, gh.BaseURL(), db, ghServed)
 		if err != nil {
 			return rows, err
 		}
-		full.FloorWall = max(fetch.Wall, storeFloor.Wall)
-		full.FloorCPU = fetch.CPU + storeFloor.CPU
+		full.FloorWall, full.FloorCPU = max(fetch.Wall, ghStore.Wall), fetch.CPU+ghStore.CPU
 		rows = append(rows, full)
-		idle, err := stage(lat, StageIdleSync, db)
+		idle, err := stage(lat, StageIdleSync, gh.BaseURL(), db, ghServed)
 		if err != nil {
 			return rows, err
 		}
 		rows = append(rows, idle)
-		if err := changeOnePercent(srv, data); err != nil {
+		if err := changeOnePercent(gh, data); err != nil {
 			return rows, err
 		}
-		changed, err := stage(lat, StageChangedSync, db)
+		changed, err := stage(lat, StageChangedSync, gh.BaseURL(), db, ghServed)
 		if err != nil {
 			return rows, err
 		}
 		rows = append(rows, changed)
+		latency.Store(0)
+
+		// Jira: a site per latency (the fake's latency is fixed at its start).
+		jira := jira0
+		if lat != 0 {
+			jira = JiraServer(size, lat)
+			defer jira.Close()
+		}
+		jServed := func() int { return jira.Stats().Requests }
+		jfetch, err := stage(lat, StageJiraFetchFloor, jira.URL, "", jServed)
+		if err != nil {
+			return rows, err
+		}
+		rows = append(rows, jfetch)
+		if li == 0 {
+			if jiraStore, err = stage(0, StageJiraStoreFloor, jira0.URL, filepath.Join(dir, "jira-store-floor.db"), none); err != nil {
+				return rows, err
+			}
+			jiraStore.Latency = -1
+			rows = append(rows, jiraStore)
+		}
+		jfull, err := stage(lat, StageJiraFull, jira.URL, db, jServed)
+		if err != nil {
+			return rows, err
+		}
+		jfull.FloorWall, jfull.FloorCPU = max(jfetch.Wall, jiraStore.Wall), jfetch.CPU+jiraStore.CPU
+		rows = append(rows, jfull)
+		jidle, err := stage(lat, StageJiraIdle, jira.URL, db, jServed)
+		if err != nil {
+			return rows, err
+		}
+		rows = append(rows, jidle)
+		if err := ChangeJiraOnePercent(jira, size); err != nil {
+			return rows, err
+		}
+		jchanged, err := stage(lat, StageJiraChanged, jira.URL, db, jServed)
+		if err != nil {
+			return rows, err
+		}
+		rows = append(rows, jchanged)
 		if li == 0 {
 			rollupDB = db
 		} else {
 			os.Remove(db)
 		}
 	}
-	latency.Store(0)
-	if _, err := stage(0, StageSeedJira, rollupDB); err != nil {
-		return rows, err
-	}
 	for _, name := range []string{StageRollupFirst, StageRollup, StageScrape, StageRender} {
-		r, err := stage(0, name, rollupDB)
+		r, err := stage(0, name, "", rollupDB, none)
 		if err != nil {
 			return rows, err
 		}

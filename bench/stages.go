@@ -29,7 +29,7 @@ const (
 // ChildArgs are what the driver hands a child.
 type ChildArgs struct {
 	Stage  string `json:"stage"`
-	URL    string `json:"url"`    // fake GitHub base URL
+	URL    string `json:"url"`    // the fake's base URL (GitHub or Jira, by stage)
 	DB     string `json:"db"`     // database path
 	Issues int    `json:"issues"` // world size, for seeding
 	AsOf   time.Time
@@ -71,6 +71,12 @@ func RunChild(ctx context.Context, a ChildArgs) (ChildResult, error) {
 		m := startMeter()
 		err = SeedJira(ctx, db, a.Issues, a.AsOf)
 		return ChildResult{Usage: m.stop(), Items: a.Issues, DBBytes: fileSize(a.DB)}, err
+	case StageJiraFull, StageJiraIdle, StageJiraChanged:
+		return childJiraSync(ctx, a, a.Stage == StageJiraFull)
+	case StageJiraFetchFloor:
+		return childJiraFetch(ctx, a)
+	case StageJiraStoreFloor:
+		return childJiraStore(ctx, a)
 	case StageScrape:
 		return childScrape(ctx, a)
 	case StageRender:

@@ -20,17 +20,20 @@ type series struct {
 
 var plotted = []series{
 	{"GitHub full sync (0 ms)", "", "#1f77b4", "circle", StageFullSync, 0},
-	{"fetch+decode floor (0 ms)", "6 3", "#2ca02c", "square", StageFetchFloor, 0},
-	{"store floor", "2 3", "#9467bd", "triangle", StageStoreFloor, -1},
-	{"incremental, 1% changed (0 ms)", "10 3 2 3", "#ff7f0e", "square", StageChangedSync, 0},
+	{"GitHub fetch+decode floor (0 ms)", "6 3", "#2ca02c", "square", StageFetchFloor, 0},
+	{"GitHub store floor", "2 3", "#9467bd", "triangle", StageStoreFloor, -1},
+	{"GitHub incremental, 1% changed (0 ms)", "10 3 2 3", "#ff7f0e", "square", StageChangedSync, 0},
 	{"rollup with forecasts", "", "#d62728", "triangle", StageRollup, -1},
 	{"GitHub full sync (100 ms)", "4 4", "#17becf", "circle", StageFullSync, 100 * time.Millisecond},
+	{"Jira full sync (0 ms)", "", "#8c564b", "square", StageJiraFull, 0},
+	{"Jira fetch+decode floor (0 ms)", "6 3", "#e377c2", "triangle", StageJiraFetchFloor, 0},
+	{"/metrics scrape ×201", "3 2", "#7f7f7f", "circle", StageScrape, -1},
 }
 
 // SVG draws the scaling curve: wall time and peak RSS against world size, both on log axes,
 // one line per stage; a line with slope 1 in the time panel is linear growth.
 func (r *Results) SVG(w io.Writer) {
-	const W, H, pw, ph, left, top = 980, 420, 380, 300, 70, 40
+	const W, H, pw, ph, left, top = 980, 470, 380, 300, 70, 40
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n", W, H, W, H)
 	b.WriteString(`<rect width="100%" height="100%" fill="white"/>` + "\n")

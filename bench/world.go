@@ -178,10 +178,37 @@ func SeedJira(ctx context.Context, db *store.DB, n int, asOf time.Time) error {
 	})
 }
 
-// RollupSpec is the benchmark's programs: 20 programs of 10 milestones, one per fix version,
-// the first program's milestones also taking the repos' GitHub milestones; and 50 teams, one
-// per Jira project, the first ten owning a repo each.
+// RollupSpec is the programs of the synced world: 20 programs of 10 milestones, one per fix
+// version of the fake Jira ("PAY 1.0" to "P39 1.4"), the first three also taking the repos'
+// GitHub milestones; and 50 teams: one per Jira project and one per repo.
 func RollupSpec() rollup.Spec {
+	var spec rollup.Spec
+	for v := range milestones {
+		if v%10 == 0 {
+			spec.Programs = append(spec.Programs, rollup.ProgramSpec{Name: fmt.Sprintf("Program %02d", v/10)})
+		}
+		p := &spec.Programs[len(spec.Programs)-1]
+		m := rollup.MilestoneSpec{Name: fmt.Sprintf("M%03d", v),
+			FixVersions: []string{fmt.Sprintf("%s 1.%d", jiraProject(v/versionsPerProject), v%versionsPerProject)}}
+		if v < 3 {
+			m.GitHubMilestones = []string{fmt.Sprintf("v%d.0", v+1)}
+		}
+		p.Milestones = append(p.Milestones, m)
+	}
+	for t := range jiraProjects {
+		spec.Teams = append(spec.Teams, rollup.TeamSpec{Name: "Team " + jiraProject(t), JiraProjects: []string{jiraProject(t)}})
+	}
+	for r := range repos {
+		spec.Teams = append(spec.Teams, rollup.TeamSpec{Name: fmt.Sprintf("Team repo%02d", r), Repos: []string{fmt.Sprintf("acme/repo%02d", r)}})
+	}
+	spec.Thresholds = rollup.DefaultThresholds()
+	return spec
+}
+
+// SeededRollupSpec is the programs of a database seeded by SeedJira: 20 programs of 10
+// milestones, one per fix version, the first program's milestones also taking the repos'
+// GitHub milestones; and 50 teams, one per Jira project, the first ten owning a repo each.
+func SeededRollupSpec() rollup.Spec {
 	var spec rollup.Spec
 	for v := range milestones {
 		if v%10 == 0 {

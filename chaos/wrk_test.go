@@ -111,7 +111,7 @@ func TestLoadDuringSync(t *testing.T) {
 	if err := bench.SeedJira(ctx, db, 10_000, asOf); err != nil {
 		t.Fatal(err)
 	}
-	spec := bench.RollupSpec()
+	spec := bench.SeededRollupSpec()
 	if _, err := rollup.Run(ctx, db, spec, asOf); err != nil {
 		t.Fatal(err)
 	}
