@@ -83,6 +83,7 @@ func commands() []*command {
 		checkCommand(),
 		syncCommand(),
 		reportCommand(),
+		demoCommand(),
 	}
 }
 

@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cairn-dev/cairn"
+	"github.com/cairn-dev/cairn/demo"
+	"github.com/cairn-dev/cairn/rollup"
+)
+
+// The hostile summary the world carries, raw and as HTML-escaped text.
+const (
+	hostileRaw     = `<script>alert(1)</script>`
+	hostileEscaped = `&lt;script&gt;alert(1)&lt;/script&gt;`
+)
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(body)
+}
+
+// TestDemoCommand runs `cairn demo` in-process on a free port, reads the banner, visits what it
+// points at, then interrupts it and checks the clean exit and that its temporary files are gone.
+func TestDemoCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var stderr lockedBuffer
+	env := Env{Stdout: pw, Stderr: &stderr, LookupEnv: func(k string) (string, bool) {
+		if k == envDemoTick {
+			return "1h", true // the motion is tested below, step by step
+		}
+		return "", false
+	}}
+	exit := make(chan int, 1)
+	go func() {
+		exit <- Run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--seed", "3"}, env)
+		pw.Close()
+	}()
+	lines := make(chan string, 100)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	var banner []string
+	for l := range lines {
+		banner = append(banner, l)
+		if strings.Contains(l, "Ctrl-C to stop") {
+			break
+		}
+	}
+	out := strings.Join(banner, "\n")
+	if !strings.Contains(out, "Ctrl-C to stop") {
+		t.Fatalf("the demo ended before it was ready (exit %d):\n%s\n%s", <-exit, out, stderr.String())
+	}
+	base := regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+`).FindString(out)
+	configPath := regexp.MustCompile(`Config: +(\S+)`).FindStringSubmatch(out)
+	if base == "" || configPath == nil {
+		t.Fatalf("the banner lacks the address or the config path:\n%s", out)
+	}
+	for _, want := range []string{"/programs/checkout-v2", "/programs/platform-2027", "/metrics", "/api/v1/runs",
+		"on track:", "Checkout v2 / GA (green)", "stalled:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the banner lacks %q:\n%s", want, out)
+		}
+	}
+	// The fakes' tokens are 32 hex digits: nothing like them may be printed.
+	if tok := regexp.MustCompile(`\b[0-9a-f]{32}\b`).FindString(out + stderr.String()); tok != "" {
+		t.Errorf("a token-like value %s was printed", tok)
+	}
+
+	// Each program's page: its milestones, and the hostile summary as text only.
+	pages := map[string][]string{"checkout-v2": {"Mobile launch", "GA", "Beta"}, "platform-2027": {"API v3", "Infra migration"}}
+	hostileSeen := false
+	for slug, milestones := range pages {
+		code, body := get(t, base+"/programs/"+slug)
+		if code != http.StatusOK {
+			t.Fatalf("GET /programs/%s: %d\n%s", slug, code, body)
+		}
+		for _, m := range milestones {
+			if !strings.Contains(body, m) {
+				t.Errorf("/programs/%s does not name milestone %q", slug, m)
+			}
+		}
+		if strings.Contains(body, hostileRaw) {
+			t.Errorf("/programs/%s carries the hostile summary unescaped", slug)
+		}
+		hostileSeen = hostileSeen || strings.Contains(body, hostileEscaped)
+	}
+	if !hostileSeen {
+		t.Error("no page shows the hostile summary (escaped)")
+	}
+
+	code, body := get(t, base+"/metrics")
+	red := regexp.MustCompile(`(?m)^cairn_milestone_status\{[^}]*status="red"[^}]*\} 1$`)
+	if code != http.StatusOK || !red.MatchString(body) {
+		t.Errorf("/metrics: %d, no red milestone in cairn_milestone_status", code)
+	}
+	code, body = get(t, base+"/api/v1/runs")
+	var runs []cairn.SyncRun
+	if err := json.Unmarshal([]byte(body), &runs); code != http.StatusOK || err != nil {
+		t.Fatalf("/api/v1/runs: %d %v\n%s", code, err, body)
+	}
+	ok := map[string]bool{}
+	for _, r := range runs {
+		ok[r.Connector] = ok[r.Connector] || r.Status == cairn.RunOK
+	}
+	if !ok[cairn.ConnectorJira] || !ok[cairn.ConnectorGitHub] {
+		t.Errorf("/api/v1/runs: want an ok run of each connector, got %+v", runs)
+	}
+
+	cancel()
+	for range lines { // drain: "stopping the demo"
+	}
+	if code := <-exit; code != exitOK {
+		t.Errorf("exit code %d after Ctrl-C, want 0\n%s", code, stderr.String())
+	}
+	if _, err := os.Stat(configPath[1]); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the demo's config %s is still there after exit (%v)", configPath[1], err)
+	}
+}
+
+// TestDemoWorld starts the demo's parts in-process and checks, from the stored rollup report,
+// that the real service shows every case of the world, then moves the world, syncs
+// incrementally and checks that the change is in the store and the report.
+func TestDemoWorld(t *testing.T) {
+	ctx := context.Background()
+	var stderr lockedBuffer
+	env := Env{Stdout: io.Discard, Stderr: &stderr, LookupEnv: func(string) (string, bool) { return "", false }}
+	o := &options{addr: "127.0.0.1:0", seed: 7, scale: 1, logLevel: "info", logFormat: "text"}
+	logger, err := newLogger(env, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	d, err := startDemo(ctx, env, o, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := d.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	rep, err := d.waitReady(ctx, began)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	stored, err := rollup.Reports{DB: d.db}.LatestReport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.CheckReport(stored); err != nil {
+		t.Fatalf("the stored report does not show every case of the world:\n%v", err)
+	}
+	growth := scopeOf(rep, "Platform 2027", "Observability")
+
+	changes, err := d.motion.Step(4) // the fourth step adds an issue to the growing milestone
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now()
+	for {
+		err := d.svc.Sync(ctx, "all", false)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, cairn.ErrRunning) { // a scheduled sync may be running: wait for it
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if rep, err = d.waitReady(ctx, since); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	for _, tok := range []string{d.fakes.JiraToken, d.fakes.GitHubToken, d.cfg.APIToken.Reveal()} {
+		if strings.Contains(stderr.String(), tok) {
+			t.Error("a token was logged")
+		}
+	}
+	data, err := d.db.LoadRollupData(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := map[string]string{}
+	for _, is := range data.Issues {
+		status[is.Key] = is.Status
+	}
+	added := 0
+	for _, c := range changes {
+		switch c.Kind {
+		case demo.ChangeStatus:
+			if is, _ := d.fakes.Jira.Issue(c.Item); status[c.Item] != is.Status {
+				t.Errorf("%s: stored status %q after the incremental sync, want %q", c, status[c.Item], is.Status)
+			}
+		case demo.ChangeAdded:
+			added++
+			if status[c.Item] == "" {
+				t.Errorf("%s: the new issue is not stored", c)
+			}
+		}
+	}
+	if added == 0 {
+		t.Fatalf("four steps added no issue: %v", changes)
+	}
+	if got := scopeOf(rep, "Platform 2027", "Observability"); got != growth+added {
+		t.Errorf("Observability scope %d after %d issues were added to %d", got, added, growth)
+	}
+	runs, err := d.db.Runs(ctx, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) < 2 || runs[0].Mode != "incremental" || runs[1].Mode != "incremental" {
+		t.Errorf("the latest runs are not incremental: %+v", runs[:min(2, len(runs))])
+	}
+}
+
+func scopeOf(r *rollup.Report, program, milestone string) int {
+	if p := r.Program(program); p != nil {
+		if m := p.Milestone(milestone); m != nil {
+			return m.Scope.Total
+		}
+	}
+	return -1
+}
