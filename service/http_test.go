@@ -34,6 +34,7 @@ const token = "s3cret-api-token"
 type gate struct {
 	mu       sync.Mutex
 	closed   bool
+	after    int // CloseAfter: requests still let through before the gate closes
 	open     chan struct{}
 	inFlight chan struct{} // one send per request that reached the closed gate
 }
@@ -59,8 +60,22 @@ func (g *gate) Open() {
 	}
 }
 
+// CloseAfter lets n more requests through, then closes the gate.
+func (g *gate) CloseAfter(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.after = n
+}
+
 func (g *gate) wait(r *http.Request) {
 	g.mu.Lock()
+	if g.after > 0 {
+		if g.after--; g.after == 0 {
+			g.closed, g.open = true, make(chan struct{})
+		}
+		g.mu.Unlock()
+		return
+	}
 	closed, open := g.closed, g.open
 	g.mu.Unlock()
 	if !closed {

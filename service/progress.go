@@ -130,6 +130,9 @@ func (sc *scopeProgress) eta(now time.Time) (time.Duration, bool) {
 		return 0, true
 	}
 	elapsed := now.Sub(sc.first)
+	if elapsed <= 0 {
+		return 0, false // no rate yet
+	}
 	return time.Duration(float64(elapsed) / float64(sc.items) * float64(left)), true
 }
 
