@@ -9,7 +9,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +21,7 @@ import (
 	"github.com/cairn-dev/cairn"
 	"github.com/cairn-dev/cairn/demo"
 	"github.com/cairn-dev/cairn/rollup"
+	"github.com/cairn-dev/cairn/store"
 )
 
 // The hostile summary the world carries, raw and as HTML-escaped text.
@@ -57,28 +61,43 @@ func get(t *testing.T, url string) (int, string) {
 	return res.StatusCode, string(body)
 }
 
-// TestDemoCommand runs `cairn demo` in-process on a free port, reads the banner, visits what it
-// points at, then interrupts it and checks the clean exit and that its temporary files are gone.
+const demoChildEnv = "CAIRN_TEST_DEMO_CHILD_ARGS"
+
+// TestDemoChildProcess is the `cairn demo` that TestDemoCommand runs in a child process, through
+// main itself (signals, exit code); on its own it skips.
+func TestDemoChildProcess(t *testing.T) {
+	args := os.Getenv(demoChildEnv)
+	if args == "" {
+		t.Skip("run by TestDemoCommand")
+	}
+	os.Args = append([]string{"cairn"}, strings.Fields(args)...)
+	main()
+}
+
+// TestDemoCommand runs `cairn demo` as a process on a free port, reads the banner, visits what
+// it points at, then interrupts it (SIGINT, as Ctrl-C does) and checks the clean exit, that its
+// temporary files are gone and that the --db file stays.
 func TestDemoCommand(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT")
+	}
+	db := filepath.Join(t.TempDir(), "kept.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDemoChildProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), demoChildEnv+"=demo --addr 127.0.0.1:0 --seed 3 --db "+db, envDemoTick+"=1h")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var stderr lockedBuffer
-	env := Env{Stdout: pw, Stderr: &stderr, LookupEnv: func(k string) (string, bool) {
-		if k == envDemoTick {
-			return "1h", true // the motion is tested below, step by step
-		}
-		return "", false
-	}}
-	exit := make(chan int, 1)
-	go func() {
-		exit <- Run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--seed", "3"}, env)
-		pw.Close()
-	}()
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill() // only if the test fails before the interrupt
 	lines := make(chan string, 100)
 	go func() {
 		defer close(lines)
-		sc := bufio.NewScanner(pr)
+		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			lines <- sc.Text()
 		}
@@ -92,7 +111,7 @@ func TestDemoCommand(t *testing.T) {
 	}
 	out := strings.Join(banner, "\n")
 	if !strings.Contains(out, "Ctrl-C to stop") {
-		t.Fatalf("the demo ended before it was ready (exit %d):\n%s\n%s", <-exit, out, stderr.String())
+		t.Fatalf("the demo ended before it was ready (%v):\n%s\n%s", cmd.Wait(), out, stderr.String())
 	}
 	base := regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+`).FindString(out)
 	configPath := regexp.MustCompile(`Config: +(\S+)`).FindStringSubmatch(out)
@@ -100,7 +119,7 @@ func TestDemoCommand(t *testing.T) {
 		t.Fatalf("the banner lacks the address or the config path:\n%s", out)
 	}
 	for _, want := range []string{"/programs/checkout-v2", "/programs/platform-2027", "/metrics", "/api/v1/runs",
-		"on track:", "Checkout v2 / GA (green)", "stalled:"} {
+		"on track:", "Checkout v2 / GA (green)", "stalled:", "Database:       " + db} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the banner lacks %q:\n%s", want, out)
 		}
@@ -137,6 +156,7 @@ func TestDemoCommand(t *testing.T) {
 	if code != http.StatusOK || !red.MatchString(body) {
 		t.Errorf("/metrics: %d, no red milestone in cairn_milestone_status", code)
 	}
+	promtoolCheck(t, body)
 	code, body = get(t, base+"/api/v1/runs")
 	var runs []cairn.SyncRun
 	if err := json.Unmarshal([]byte(body), &runs); code != http.StatusOK || err != nil {
@@ -150,14 +170,43 @@ func TestDemoCommand(t *testing.T) {
 		t.Errorf("/api/v1/runs: want an ok run of each connector, got %+v", runs)
 	}
 
-	cancel()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
 	for range lines { // drain: "stopping the demo"
 	}
-	if code := <-exit; code != exitOK {
-		t.Errorf("exit code %d after Ctrl-C, want 0\n%s", code, stderr.String())
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("after SIGINT: %v, want exit 0\n%s", err, stderr.String())
 	}
-	if _, err := os.Stat(configPath[1]); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the demo's config %s is still there after exit (%v)", configPath[1], err)
+	if _, err := os.Stat(filepath.Dir(configPath[1])); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the demo's directory %s is still there after exit (%v)", filepath.Dir(configPath[1]), err)
+	}
+	kept, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatalf("--db %s: %v", db, err)
+	}
+	defer kept.Close()
+	if err := kept.IntegrityCheck(context.Background()); err != nil {
+		t.Errorf("--db after exit: %v", err)
+	}
+}
+
+// promtoolCheck lints an exposition with promtool check metrics, when promtool is installed
+// (CI installs it).
+func promtoolCheck(t *testing.T, exposition string) {
+	t.Helper()
+	path, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("promtool not found: .ci/run must install it")
+		}
+		t.Log("promtool not installed: /metrics not linted")
+		return
+	}
+	cmd := exec.Command(path, "check", "metrics")
+	cmd.Stdin = strings.NewReader(exposition)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
 }
 
