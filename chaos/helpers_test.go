@@ -27,20 +27,23 @@ import (
 // Recognisable fake secrets: no log line, error, page, metric or database row may show them.
 const (
 	githubToken = "ghp_CHAOSSECRETgithubtoken0123456789abcd"
+	jiraToken   = "ATATT-CHAOSSECRET-jiratoken-0123456789"
+	jiraEmail   = "chaos@example.com"
 	apiToken    = "cairn-CHAOSSECRET-apitoken-0123456789"
 )
 
 // scale is the size of the suite's worlds: "ci" (default) fits CI's time, "full" is bigger.
 type scale struct {
 	repos, prs, issues int
+	jiraIssues         int           // per project (PAY and WEB)
 	latency            time.Duration // per request, so a sync lasts long enough to be killed
 }
 
 func chaosScale() scale {
 	if os.Getenv("CHAOS_SCALE") == "full" {
-		return scale{repos: 4, prs: 1500, issues: 500, latency: 5 * time.Millisecond}
+		return scale{repos: 4, prs: 1500, issues: 500, jiraIssues: 3000, latency: 5 * time.Millisecond}
 	}
-	return scale{repos: 3, prs: 200, issues: 60, latency: 5 * time.Millisecond}
+	return scale{repos: 3, prs: 200, issues: 60, jiraIssues: 400, latency: 5 * time.Millisecond}
 }
 
 func chaosSeed(t *testing.T) int64 {
@@ -69,13 +72,18 @@ func repoNames(data []githubtest.Repo) []string {
 	return out
 }
 
-// writeConfig writes a cairn config that syncs repos from the fake into db.
-func writeConfig(t *testing.T, dir, url, db string, repos []string) string {
+// writeConfig writes a cairn config that syncs repos from the fake GitHub at url, and when
+// jiraURL is set the projects PAY and WEB from the fake Jira there, into db.
+func writeConfig(t *testing.T, dir, url, db string, repos []string, jiraURL ...string) string {
 	t.Helper()
+	jira := ""
+	if len(jiraURL) > 0 && jiraURL[0] != "" {
+		jira = fmt.Sprintf("jira:\n  url: %s\n  deployment: cloud\n  email: %s\n  token: %s\n  projects: [PAY, WEB]\n", jiraURL[0], jiraEmail, jiraToken)
+	}
 	cfg := fmt.Sprintf(`database: %s
 listen: 127.0.0.1:0
 api_token: %s
-github:
+%sgithub:
   url: %s
   token: %s
   repos: [%s]
@@ -86,7 +94,7 @@ programs:
       - name: First
         github:
           milestones: ["%s:v1.0"]
-`, db, apiToken, url, githubToken, strings.Join(repos, ", "), repos[0])
+`, db, apiToken, jira, url, githubToken, strings.Join(repos, ", "), repos[0])
 	path := filepath.Join(dir, "cairn.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -288,7 +296,7 @@ func runStatuses(t *testing.T, path string) map[string]int {
 // noSecret fails when a fake secret appears in b.
 func noSecret(t *testing.T, where string, b []byte) {
 	t.Helper()
-	for _, s := range []string{githubToken, apiToken, "CHAOSSECRET"} {
+	for _, s := range []string{githubToken, jiraToken, apiToken, "CHAOSSECRET"} {
 		if strings.Contains(string(b), s) {
 			t.Errorf("%s shows a secret (%q)", where, s)
 			return

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"math/rand"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,11 +18,15 @@ import (
 	"time"
 
 	"github.com/cairn-dev/cairn/connectors/github/githubtest"
+	"github.com/cairn-dev/cairn/connectors/jira/jiratest"
 )
 
-// killer is a fake GitHub that can SIGKILL the sync process when it receives its n-th request.
+// killer is a fake GitHub and a fake Jira that SIGKILL the sync process when they receive
+// their n-th request (counted over both).
 type killer struct {
 	srv    *githubtest.Server
+	jira   *jiratest.Server
+	front  *httptest.Server // the fake Jira behind the request counter
 	count  atomic.Int64
 	target atomic.Int64
 	victim atomic.Pointer[os.Process]
@@ -30,20 +35,41 @@ type killer struct {
 
 func newKiller(sc scale, data []githubtest.Repo) *killer {
 	k := &killer{}
-	k.srv = githubtest.New(githubtest.Options{RateLimit: 1 << 30, OnRequest: func(*http.Request) {
+	hit := func() {
 		time.Sleep(sc.latency)
 		if n := k.count.Add(1); n == k.target.Load() {
 			k.kill()
 		}
-	}})
+	}
+	k.srv = githubtest.New(githubtest.Options{RateLimit: 1 << 30, OnRequest: func(*http.Request) { hit() }})
 	k.srv.Load(data)
+	k.jira = jiratest.New(jiratest.Options{Email: jiraEmail, Token: jiraToken})
+	k.jira.Generate(jiratest.GenOptions{Projects: []string{"PAY", "WEB"}, IssuesPerProject: sc.jiraIssues, Seed: 7, Versions: 4})
+	k.front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hit()
+		k.jira.Config.Handler.ServeHTTP(w, r)
+	}))
 	return k
+}
+
+func (k *killer) Close() {
+	k.front.Close()
+	k.jira.Close()
+	k.srv.Close()
 }
 
 func (k *killer) kill() {
 	if p := k.victim.Load(); p != nil && k.fired.CompareAndSwap(false, true) {
 		_ = p.Signal(syscall.SIGKILL)
 	}
+}
+
+// jiraURL is the fake Jira's address for the real binary; the stand-in syncs GitHub only.
+func (k *killer) jiraURL(real bool) string {
+	if !real {
+		return ""
+	}
+	return k.front.URL
 }
 
 // syncRun is one finished sync process.
@@ -88,17 +114,18 @@ func (k *killer) run(ctx context.Context, bin, cfg string, after time.Duration, 
 	return r
 }
 
-// TestKillSync SIGKILLs a real sync process at 20 seeded random moments of a full sync (half
-// at a random request, half at a random time, so some land inside SQLite writes), reruns it
-// each time, and proves the database then equals a clean run's: same rows, same content hash
-// of every table without the bookkeeping columns, integrity_check ok, no duplicate rows, no
-// run left "running", and the fake token nowhere in the output or the files.
+// TestKillSync SIGKILLs a real `cairn sync --full` of Jira and GitHub at 20 seeded random
+// moments (half at a random request, half at a random time, so some land inside SQLite
+// writes), reruns it each time, and proves the database then equals a clean run's: same
+// rows, same content hash of every table without the bookkeeping columns, integrity_check
+// ok, no duplicate rows, no run left "running", and the fake tokens nowhere in the output or
+// the files.
 func TestKillSync(t *testing.T) {
 	bin, real := syncBinary(t)
 	sc := chaosScale()
 	data := world(sc)
 	k := newKiller(sc, data)
-	defer k.srv.Close()
+	defer k.Close()
 	ctx := withTimeout(t, 10*time.Minute)
 	repos := repoNames(data)
 
@@ -107,13 +134,18 @@ func TestKillSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	cleanDB := filepath.Join(cleanDir, "cairn.db")
-	clean := k.run(ctx, bin, writeConfig(t, cleanDir, k.srv.BaseURL(), cleanDB, repos), 0, 0)
+	clean := k.run(ctx, bin, writeConfig(t, cleanDir, k.srv.BaseURL(), cleanDB, repos, k.jiraURL(real)), 0, 0)
 	if clean.err != nil {
 		t.Fatalf("clean run: %v\n%s", clean.err, clean.stderr)
 	}
 	want := digest(t, cleanDB)
 	if got, n := want["github_pull_requests"].Rows, sc.repos*sc.prs; got != n {
 		t.Fatalf("clean run stored %d pull requests, the fake has %d", got, n)
+	}
+	if real {
+		if got, n := want["jira_issues"].Rows, 2*sc.jiraIssues; got != n {
+			t.Fatalf("clean run stored %d Jira issues, the fake has %d", got, n)
+		}
 	}
 	t.Logf("clean run (real binary: %v): %v, %d requests", real, clean.took.Round(time.Millisecond), clean.requests)
 
@@ -125,7 +157,7 @@ func TestKillSync(t *testing.T) {
 			t.Fatal(err)
 		}
 		db := filepath.Join(dir, "cairn.db")
-		cfg := writeConfig(t, dir, k.srv.BaseURL(), db, repos)
+		cfg := writeConfig(t, dir, k.srv.BaseURL(), db, repos, k.jiraURL(real))
 		var r syncRun
 		for attempt := 0; attempt < 6; attempt++ {
 			frac := (0.02 + 0.93*rng.Float64()) / float64(int(1)<<attempt)
