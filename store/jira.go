@@ -19,6 +19,9 @@ type JiraIssuePage struct {
 	Issues []cairn.Issue
 	// Cursor is the scope's position after this page; "" leaves the stored cursor alone.
 	Cursor string
+	// Rewrite stores every issue even when unchanged (same updated time, key and raw JSON),
+	// for when the same payload now derives other values (a changed field mapping).
+	Rewrite bool
 }
 
 // JiraScope is the sync state of one Jira scope.
@@ -122,8 +125,8 @@ func execIn(ctx context.Context, tx *sql.Tx, q string, ids []any) error {
 
 // storedIssue is what SaveJiraIssues needs to know of an issue already stored.
 type storedIssue struct {
-	key, updated string
-	deleted      bool
+	key, updated, raw string
+	deleted           bool
 }
 
 func storedIssues(ctx context.Context, tx *sql.Tx, issues []cairn.Issue) (map[int64]storedIssue, error) {
@@ -134,7 +137,7 @@ func storedIssues(ctx context.Context, tx *sql.Tx, issues []cairn.Issue) (map[in
 		for i := range part {
 			args[i] = part[i].ID
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, key, updated_at, deleted_at IS NOT NULL FROM jira_issues
+		rows, err := tx.QueryContext(ctx, `SELECT id, key, updated_at, raw_json, deleted_at IS NOT NULL FROM jira_issues
 			WHERE id IN (`+placeholders(len(args))+`)`, args...)
 		if err != nil {
 			return nil, err
@@ -142,7 +145,7 @@ func storedIssues(ctx context.Context, tx *sql.Tx, issues []cairn.Issue) (map[in
 		for rows.Next() {
 			var id int64
 			var s storedIssue
-			if err := rows.Scan(&id, &s.key, &s.updated, &s.deleted); err != nil {
+			if err := rows.Scan(&id, &s.key, &s.updated, &s.raw, &s.deleted); err != nil {
 				rows.Close()
 				return nil, err
 			}
@@ -179,6 +182,9 @@ func rename(ctx context.Context, tx *sql.Tx, from, to string) error {
 // fix versions, sprints and links are replaced by the page's (Jira reports a link on both of
 // its issues, so the links touching an issue are exactly those in its payload). It returns how
 // many issues were new and how many changed (a newer updated time, a new key, or restored).
+// An issue stored exactly as it comes (same updated time, key and raw JSON, not deleted) is
+// left untouched unless the page asks for a rewrite: overlapping and full runs re-read many
+// issues that did not change, and skipping them keeps those runs as fast as their fetching.
 func (db *DB) SaveJiraIssues(ctx context.Context, page JiraIssuePage) (created, updated int, err error) {
 	now := db.Now()
 	err = db.Update(ctx, func(tx *sql.Tx) error {
@@ -188,6 +194,7 @@ func (db *DB) SaveJiraIssues(ctx context.Context, page JiraIssuePage) (created, 
 			return err
 		}
 		var existing, keys []any
+		skip := make([]bool, len(page.Issues))
 		for i := range page.Issues {
 			is := &page.Issues[i]
 			old, ok := stored[is.ID]
@@ -197,6 +204,9 @@ func (db *DB) SaveJiraIssues(ctx context.Context, page JiraIssuePage) (created, 
 			}
 			if old.updated != FormatTime(is.Updated) || old.key != is.Key || old.deleted {
 				updated++
+			} else if !page.Rewrite && old.raw == rawText(is.Raw) {
+				skip[i] = true
+				continue
 			}
 			if old.key != is.Key {
 				if err := rename(ctx, tx, old.key, is.Key); err != nil {
@@ -241,6 +251,9 @@ func (db *DB) SaveJiraIssues(ctx context.Context, page JiraIssuePage) (created, 
 			DO UPDATE SET type = excluded.type, from_key = excluded.from_key, to_key = excluded.to_key`, cols: 4}
 		synced := FormatTime(now)
 		for i := range page.Issues {
+			if skip[i] {
+				continue
+			}
 			is := &page.Issues[i]
 			var points any
 			if is.StoryPoints != nil {
@@ -539,9 +552,13 @@ func (db *DB) JiraUnknownSprints(ctx context.Context, ids []int64) ([]int64, err
 	return out, nil
 }
 
-// SaveJiraFields replaces the concept-to-field mapping.
-func (db *DB) SaveJiraFields(ctx context.Context, fields []cairn.JiraField) error {
-	err := db.Update(ctx, func(tx *sql.Tx) error {
+// SaveJiraFields replaces the concept-to-field mapping and reports whether it changed.
+func (db *DB) SaveJiraFields(ctx context.Context, fields []cairn.JiraField) (changed bool, err error) {
+	before, err := db.JiraFields(ctx)
+	if err != nil {
+		return false, err
+	}
+	err = db.Update(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM jira_fields`); err != nil {
 			return err
 		}
@@ -555,9 +572,21 @@ func (db *DB) SaveJiraFields(ctx context.Context, fields []cairn.JiraField) erro
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("save jira fields: %w", err)
+		return false, fmt.Errorf("save jira fields: %w", err)
 	}
-	return nil
+	after, err := db.JiraFields(ctx)
+	if err != nil {
+		return false, err
+	}
+	if len(before) != len(after) {
+		return true, nil
+	}
+	for i := range before {
+		if before[i].Concept != after[i].Concept || before[i].FieldID != after[i].FieldID {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // JiraFields returns the stored concept-to-field mapping, by concept.

@@ -167,6 +167,39 @@ func TestSaveJiraIssuesCountsAndCursor(t *testing.T) {
 	}
 }
 
+func TestSaveJiraIssuesSkipsUnchangedUnlessRewrite(t *testing.T) {
+	ctx := context.Background()
+	db := openJiraDB(t)
+	is := jiraIssue("PAY", 1)
+	if _, _, err := db.SaveJiraIssues(ctx, store.JiraIssuePage{Scope: "PAY", Issues: []cairn.Issue{is}}); err != nil {
+		t.Fatal(err)
+	}
+	// The same payload decoded differently (a new story point field): left alone, then
+	// rewritten when asked.
+	is.Summary, is.StoryPoints = "derived anew", points(8)
+	for _, rewrite := range []bool{false, true} {
+		n, u, err := db.SaveJiraIssues(ctx, store.JiraIssuePage{Scope: "PAY", Issues: []cairn.Issue{is}, Rewrite: rewrite})
+		if err != nil || n != 0 || u != 0 {
+			t.Errorf("rewrite %v: new %d updated %d err %v, want 0, 0, nil", rewrite, n, u, err)
+		}
+		want := "Issue PAY-1 3.0"
+		if rewrite {
+			want = "derived anew 8.0"
+		}
+		if got := column(t, db, `SELECT summary || ' ' || story_points FROM jira_issues WHERE id = 10001`); got[0] != want {
+			t.Errorf("rewrite %v: stored %q, want %q", rewrite, got[0], want)
+		}
+	}
+	// A changed payload with the same updated time is stored.
+	is.Raw, is.Summary = []byte(`{"id":"10001","key":"PAY-1","changed":true}`), "new payload"
+	if _, _, err := db.SaveJiraIssues(ctx, store.JiraIssuePage{Scope: "PAY", Issues: []cairn.Issue{is}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := column(t, db, `SELECT summary FROM jira_issues WHERE id = 10001`); got[0] != "new payload" {
+		t.Errorf("changed raw JSON not stored: summary %q", got[0])
+	}
+}
+
 func TestSaveJiraIssuesMovedKey(t *testing.T) {
 	ctx := context.Background()
 	db := openJiraDB(t)
@@ -314,8 +347,15 @@ func TestSaveJiraVersionsBoardsSprintsFields(t *testing.T) {
 
 	fields := []cairn.JiraField{{Concept: cairn.JiraConceptStoryPoints, FieldID: "customfield_10016", Source: "schema"},
 		{Concept: cairn.JiraConceptSprint, FieldID: "customfield_10020", Source: "config"}}
-	mustDo(t, db.SaveJiraFields(ctx, fields))
-	mustDo(t, db.SaveJiraFields(ctx, fields[1:]))
+	for i, step := range []struct {
+		fields  []cairn.JiraField
+		changed bool
+	}{{fields, true}, {fields, false}, {fields[1:], true}} {
+		changed, err := db.SaveJiraFields(ctx, step.fields)
+		if err != nil || changed != step.changed {
+			t.Errorf("fields step %d: changed %v, %v; want %v", i, changed, err, step.changed)
+		}
+	}
 	if got, err := db.JiraFields(ctx); err != nil || !cmp.Equal(got, fields[1:]) {
 		t.Errorf("fields = %+v, %v; want %+v", got, err, fields[1:])
 	}
@@ -328,10 +368,11 @@ func mustDo(t testing.TB, err error) {
 	}
 }
 
-// BenchmarkSaveJiraIssues stores pages of 100 fresh issues (each with four status changes, a
-// fix version, a sprint, a link and 2 KB of raw JSON), then the same issues updated.
+// BenchmarkSaveJiraIssues stores pages of 100 issues (each with four status changes, a fix
+// version, a sprint, two links and 2 KB of raw JSON): new, updated, and unchanged (re-read by
+// an overlap or a full run).
 func BenchmarkSaveJiraIssues(b *testing.B) {
-	for _, mode := range []string{"new", "update"} {
+	for _, mode := range []string{"new", "update", "unchanged"} {
 		b.Run(mode, func(b *testing.B) {
 			ctx := context.Background()
 			db := openJiraDB(b)
@@ -348,7 +389,11 @@ func BenchmarkSaveJiraIssues(b *testing.B) {
 					page[i] = is
 				}
 			}
-			if mode == "update" {
+			shift := time.Hour
+			if mode == "unchanged" {
+				shift = 0
+			}
+			if mode != "new" {
 				for p := 0; p < b.N; p++ {
 					fill(p*100, 0)
 					if _, _, err := db.SaveJiraIssues(ctx, store.JiraIssuePage{Scope: "PAY", Issues: page, Cursor: "c"}); err != nil {
@@ -358,7 +403,7 @@ func BenchmarkSaveJiraIssues(b *testing.B) {
 			}
 			b.ResetTimer()
 			for p := 0; p < b.N; p++ {
-				fill(p*100, time.Hour)
+				fill(p*100, shift)
 				if _, _, err := db.SaveJiraIssues(ctx, store.JiraIssuePage{Scope: "PAY", Issues: page, Cursor: fmt.Sprint(p)}); err != nil {
 					b.Fatal(err)
 				}
@@ -379,7 +424,9 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustDo(t, db.SaveJiraFields(context.Background(), []cairn.JiraField{{Concept: "sprint", FieldID: "customfield_1", Source: "schema"}}))
+	if _, err := db.SaveJiraFields(context.Background(), []cairn.JiraField{{Concept: "sprint", FieldID: "customfield_1", Source: "schema"}}); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("database not at its path: %v", err)

@@ -110,7 +110,8 @@ func (j *Jira) Run(ctx context.Context, full bool) (Result, error) {
 			res.Requests = j.client.Requests() - before
 			mu.Unlock()
 		}()
-		if err := j.fields(ctx, full); err != nil {
+		rewrite, err := j.fields(ctx, full)
+		if err != nil {
 			return err
 		}
 		ctx, cancel := context.WithCancel(ctx)
@@ -131,7 +132,7 @@ func (j *Jira) Run(ctx context.Context, full bool) (Result, error) {
 				defer wg.Done()
 				defer func() { <-sem }()
 				var c cairn.Counts
-				err := j.syncProject(ctx, p, full, &c)
+				err := j.syncProject(ctx, p, full, rewrite, &c)
 				mu.Lock()
 				defer mu.Unlock()
 				res.Counts.New += c.New
@@ -169,19 +170,19 @@ func (j *Jira) allNeedFull(ctx context.Context) (bool, error) {
 }
 
 // fields stores which Jira field carries each concept: on full runs, and whenever none is
-// stored yet.
-func (j *Jira) fields(ctx context.Context, full bool) error {
-	if !full {
-		have, err := j.db.JiraFields(ctx)
-		if err != nil || len(have) > 0 {
-			return err
-		}
+// stored yet. It reports whether the mapping changed, in which case the run rewrites every
+// issue it reads, unchanged ones included, to derive their values anew.
+func (j *Jira) fields(ctx context.Context, full bool) (bool, error) {
+	have, err := j.db.JiraFields(ctx)
+	if err != nil || (!full && len(have) > 0) {
+		return false, err
 	}
 	fs, err := j.client.Fields(ctx)
 	if err != nil {
-		return fmt.Errorf("discover fields: %w", err)
+		return false, fmt.Errorf("discover fields: %w", err)
 	}
-	return j.db.SaveJiraFields(ctx, fs)
+	changed, err := j.db.SaveJiraFields(ctx, fs)
+	return changed && len(have) > 0, err
 }
 
 // location returns the API user's zone, read once per runner. When Jira will not say, JQL
@@ -235,14 +236,16 @@ func jqlSince(t time.Time, loc *time.Location) string {
 
 // jiraCursor is a project's position in a run, committed with each page.
 type jiraCursor struct {
-	Query string    `json:"query"` // the scope's query; a changed config starts over
-	JQL   string    `json:"jql"`   // the search being paged
-	Full  bool      `json:"full"`
-	Next  string    `json:"next"`  // cursor of the next page
-	Pages int       `json:"pages"` // pages stored
-	Done  bool      `json:"done"`  // every page stored
-	Start time.Time `json:"start"` // when the run of this scope began: caps the next watermark
-	Saved time.Time `json:"saved"`
+	Query string `json:"query"` // the scope's query; a changed config starts over
+	JQL   string `json:"jql"`   // the search being paged
+	Full  bool   `json:"full"`
+	Next  string `json:"next"`  // cursor of the next page
+	Pages int    `json:"pages"` // pages stored
+	Done  bool   `json:"done"`  // every page stored
+	// Rewrite stores unchanged issues too: the field mapping changed when this run began.
+	Rewrite bool      `json:"rewrite,omitempty"`
+	Start   time.Time `json:"start"` // when the run of this scope began: caps the next watermark
+	Saved   time.Time `json:"saved"`
 }
 
 func (c jiraCursor) String() string {
@@ -260,6 +263,7 @@ type projectRun struct {
 	project string
 	cur     jiraCursor
 	resumed bool
+	rewrite bool // store unchanged issues too: the field mapping changed
 	counts  *cairn.Counts
 	items   int
 	total   int
@@ -273,22 +277,23 @@ type jiraFetchResult struct {
 	err  error
 }
 
-func (j *Jira) syncProject(ctx context.Context, project string, full bool, counts *cairn.Counts) error {
+func (j *Jira) syncProject(ctx context.Context, project string, full, rewrite bool, counts *cairn.Counts) error {
 	st, err := j.db.JiraScope(ctx, project)
 	if err != nil {
 		return err
 	}
 	query := scopeQuery(project, j.opts.JQL)
 	now := j.db.Now()
-	r := &projectRun{j: j, project: project, counts: counts, sprints: map[int64]bool{}, counted: map[int64]bool{}}
+	r := &projectRun{j: j, project: project, counts: counts, rewrite: rewrite, sprints: map[int64]bool{}, counted: map[int64]bool{}}
 	var saved jiraCursor
 	if st.Cursor != "" && json.Unmarshal([]byte(st.Cursor), &saved) == nil && saved.Query == query &&
 		(saved.Full || !full) && (saved.Done || now.Sub(saved.Saved) < staleCursor) {
 		r.cur, r.resumed = saved, true
+		r.rewrite = rewrite || saved.Rewrite
 		j.log.Info("resume project", "project", project, "full", saved.Full, "pages", saved.Pages, "listed", saved.Done)
 	} else {
 		r.cur = jiraCursor{Query: query, Full: full || st.Watermark.IsZero() || st.Query != query,
-			Start: now.UTC().Truncate(time.Second)}
+			Start: now.UTC().Truncate(time.Second), Rewrite: rewrite}
 		r.cur.JQL = query + jqlOrder
 		if !r.cur.Full {
 			loc, slack, err := j.location(ctx)
@@ -387,7 +392,8 @@ func (r *projectRun) store(ctx context.Context, page cairn.JiraPage) error {
 	cur.Pages++
 	cur.Next, cur.Done = page.Next, page.Next == ""
 	cur.Saved = r.j.db.Now().UTC()
-	created, updated, err := r.j.db.SaveJiraIssues(ctx, store.JiraIssuePage{Scope: r.project, Issues: page.Issues, Cursor: cur.String()})
+	created, updated, err := r.j.db.SaveJiraIssues(ctx, store.JiraIssuePage{Scope: r.project, Issues: page.Issues,
+		Cursor: cur.String(), Rewrite: r.rewrite})
 	if err != nil {
 		return err
 	}

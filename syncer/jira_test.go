@@ -383,3 +383,29 @@ func TestJiraScopeChangeRunsFull(t *testing.T) {
 		t.Errorf("jql after a scope change = %s, want no updated clause", got)
 	}
 }
+
+func TestJiraChangedFieldMappingRewritesUnchangedIssues(t *testing.T) {
+	e := newJiraEnv(t, []string{"PAY"}, 30)
+	e.run(t, false)
+	// Jira now says story points live in another field: the same payloads decode to other
+	// values, with no updated time changed.
+	e.mem.mu.Lock()
+	e.mem.fields = []cairn.JiraField{{Concept: cairn.JiraConceptStoryPoints, FieldID: "customfield_20000", Source: "config"}}
+	for id, is := range e.mem.issues {
+		is.Summary += " (re-derived)"
+		e.mem.issues[id] = is
+	}
+	e.mem.mu.Unlock()
+	e.clock.Advance(time.Hour)
+	e.run(t, false) // incremental: nothing changed as far as Jira's updated times go
+	var n int
+	e.db.ReadDB().QueryRow(`SELECT count(*) FROM jira_issues WHERE summary LIKE '%(re-derived)'`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d issues rewritten by an incremental run", n)
+	}
+	e.run(t, true)
+	e.db.ReadDB().QueryRow(`SELECT count(*) FROM jira_issues WHERE summary LIKE '%(re-derived)'`).Scan(&n)
+	if n != 30 {
+		t.Errorf("%d of 30 issues re-derived by the full run after the mapping changed", n)
+	}
+}
