@@ -171,23 +171,46 @@ type tableDigest struct {
 // rows, and returns a digest of every table without the bookkeeping columns.
 func digest(t *testing.T, path string) map[string]tableDigest {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	out, problems, err := inspect(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	var ic string
-	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&ic); err != nil || ic != "ok" {
-		t.Fatalf("integrity_check of %s: %q, %v", path, ic, err)
+	for _, p := range problems {
+		t.Errorf("%s: %s", path, p)
 	}
-	tables := queryStrings(t, db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	return out
+}
+
+// inspect is digest's work: the digests, and the integrity or duplicate problems found.
+func inspect(path string) (map[string]tableDigest, []string, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer db.Close()
+	var problems []string
+	var ic string
+	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&ic); err != nil {
+		return nil, nil, err
+	}
+	if ic != "ok" {
+		problems = append(problems, "integrity_check: "+ic)
+	}
+	tables, err := strings0(db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	if err != nil {
+		return nil, nil, err
+	}
 	out := map[string]tableDigest{}
 	for _, tbl := range tables {
 		if bookkeepingTables[tbl] {
 			continue
 		}
+		names, err := strings0(db, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, tbl)
+		if err != nil {
+			return nil, nil, err
+		}
 		var cols []string
-		for _, c := range queryStrings(t, db, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, tbl) {
+		for _, c := range names {
 			if !bookkeepingCols[c] && !bookkeepingByTbl[tbl][c] {
 				cols = append(cols, `"`+c+`"`)
 			}
@@ -195,13 +218,13 @@ func digest(t *testing.T, path string) map[string]tableDigest {
 		list := strings.Join(cols, ", ")
 		var all, distinct int
 		if err := db.QueryRow(`SELECT count(*) FROM "` + tbl + `"`).Scan(&all); err != nil {
-			t.Fatal(err)
+			return nil, nil, err
 		}
 		if err := db.QueryRow(`SELECT count(*) FROM (SELECT DISTINCT ` + list + ` FROM "` + tbl + `")`).Scan(&distinct); err != nil {
-			t.Fatal(err)
+			return nil, nil, err
 		}
 		if all != distinct {
-			t.Errorf("%s: table %s has %d rows but %d distinct", path, tbl, all, distinct)
+			problems = append(problems, fmt.Sprintf("table %s has %d rows but %d distinct", tbl, all, distinct))
 		}
 		order := make([]string, len(cols))
 		for i := range cols {
@@ -209,7 +232,7 @@ func digest(t *testing.T, path string) map[string]tableDigest {
 		}
 		rows, err := db.Query(`SELECT ` + list + ` FROM "` + tbl + `" ORDER BY ` + strings.Join(order, ", "))
 		if err != nil {
-			t.Fatal(err)
+			return nil, nil, err
 		}
 		h := sha256.New()
 		vals := make([]any, len(cols))
@@ -220,7 +243,8 @@ func digest(t *testing.T, path string) map[string]tableDigest {
 		n := 0
 		for rows.Next() {
 			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
+				rows.Close()
+				return nil, nil, err
 			}
 			for _, v := range vals {
 				if b, ok := v.([]byte); ok {
@@ -232,11 +256,28 @@ func digest(t *testing.T, path string) map[string]tableDigest {
 			n++
 		}
 		if err := rows.Close(); err != nil {
-			t.Fatal(err)
+			return nil, nil, err
 		}
 		out[tbl] = tableDigest{Rows: n, Hash: hex.EncodeToString(h.Sum(nil))[:16]}
 	}
-	return out
+	return out, problems, nil
+}
+
+func strings0(db *sql.DB, q string, args ...any) ([]string, error) {
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
 func queryStrings(t *testing.T, db *sql.DB, q string, args ...any) []string {
