@@ -50,7 +50,9 @@ milestone gains an issue; the connectors sync every minute, incrementally.
 Nothing is written outside the temporary directory, which is removed on exit;
 --db keeps the database in a file of your choice instead. The same --seed and
 --scale give the same world. No credentials are needed: the fakes' tokens are
-random and passed to the service through its environment, never printed.`,
+random and passed to the service through its environment, never printed. To
+start syncs by hand (POST /api/v1/sync), choose the API token yourself with
+CAIRN_DEMO_API_TOKEN.`,
 		flags: func(fs *flag.FlagSet, o *options) {
 			fs.StringVar(&o.addr, "addr", "127.0.0.1:9184", "listen `address` of the service (port 0 picks a free one)")
 			fs.StringVar(&o.db, "db", "", "keep the database in this `file` (default: a temporary file)")
@@ -236,7 +238,7 @@ func (d *demoRun) printBanner(w io.Writer, rep *rollup.Report, took time.Duratio
 		took.Seconds(), len(d.fakes.World.Issues), len(d.fakes.World.PRs))
 	fmt.Fprintln(w, "Status pages:")
 	for _, p := range rep.Programs {
-		fmt.Fprintf(w, "  %-16s %s/programs/%s   (%s)\n", p.Name, base, url.PathEscape(pages.Slug(p.Name)), p.Status)
+		fmt.Fprintf(w, "  %-15s %-6s %s/programs/%s\n", p.Name, p.Status, base, url.PathEscape(pages.Slug(p.Name)))
 	}
 	fmt.Fprintln(w, "\nWhat the world shows:")
 	for _, c := range demo.CaseList() {
