@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Exit codes.
@@ -63,6 +64,9 @@ type options struct {
 	db    string
 	seed  int64
 	scale int
+
+	// serve
+	grace time.Duration
 }
 
 // reportedError is a failure the command has already explained on stderr: exit code 1,
@@ -84,6 +88,7 @@ func commands() []*command {
 		syncCommand(),
 		reportCommand(),
 		demoCommand(),
+		serveCommand(),
 	}
 }
 
