@@ -81,12 +81,11 @@ func runDemo(ctx context.Context, env Env, o *options, args []string) error {
 		}
 		tick = d
 	}
-	logger, err := newLogger(env, o)
-	if err != nil {
+	if _, err := newLogger(env, o); err != nil { // bad --log-level or --log-format: exit 2 before any work
 		return err
 	}
 	began := time.Now()
-	d, err := startDemo(ctx, env, o, logger)
+	d, err := startDemo(ctx, env, o)
 	if err != nil {
 		return err
 	}
@@ -100,7 +99,7 @@ func runDemo(ctx context.Context, env Env, o *options, args []string) error {
 	}
 	d.tick = tick
 	d.printBanner(env.Stdout, rep, time.Since(began))
-	d.moveEvery(tick, logger)
+	d.moveEvery(tick, d.log)
 	<-ctx.Done()
 	fmt.Fprintln(env.Stdout, "stopping the demo")
 	return d.Close()
@@ -115,7 +114,7 @@ type demoRun struct {
 	fakes      *demo.Fakes
 	motion     *demo.Motion
 	db         *store.DB
-	svc        demoService
+	main       *Main
 	log        *slog.Logger
 	tick       time.Duration
 
@@ -125,13 +124,14 @@ type demoRun struct {
 	closeErr   error
 }
 
-// startDemo generates the world, starts the fakes, writes the config and starts the service.
-func startDemo(ctx context.Context, env Env, o *options, logger *slog.Logger) (_ *demoRun, err error) {
+// startDemo generates the world, starts the fakes, writes the config, and starts the service
+// as `cairn serve` runs it (Main) with a full sync of every connector.
+func startDemo(ctx context.Context, env Env, o *options) (_ *demoRun, err error) {
 	dir, err := os.MkdirTemp("", "cairn-demo-")
 	if err != nil {
 		return nil, err
 	}
-	d := &demoRun{dir: dir, log: logger}
+	d := &demoRun{dir: dir}
 	defer func() {
 		if err != nil {
 			d.Close()
@@ -167,10 +167,22 @@ func startDemo(ctx context.Context, env Env, o *options, logger *slog.Logger) (_
 	if d.cfg, err = config.LoadEnv(d.configPath, lookup); err != nil {
 		return nil, fmt.Errorf("demo config: %w", err)
 	}
+	// Logs pass a filter that blanks the tokens, in case an upstream echoes one back.
+	scrub := newScrubber(secretsOf(d.cfg))
+	if d.log, err = newLogger(Env{Stdout: env.Stdout, Stderr: scrub.writer(env.Stderr), LookupEnv: env.LookupEnv}, o); err != nil {
+		return nil, err
+	}
 	if d.db, err = store.Open(ctx, d.cfg.Database); err != nil {
 		return nil, err
 	}
-	if d.svc, err = startDemoService(ctx, d.cfg, d.db, logger); err != nil {
+	// The world is generated afresh at every start, also over a --db kept from an earlier
+	// demo: every connector syncs in full now rather than only when it never succeeded.
+	d.main = NewMain(d.cfg, d.log)
+	d.main.DB, d.main.NoBootSync = d.db, true
+	if err := d.main.Run(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := d.main.Service.Sync(ctx, "all", true); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -233,7 +245,7 @@ func (d *demoRun) ready(ctx context.Context, since time.Time) (*rollup.Report, b
 
 // printBanner says where to look. Only URLs, paths and the world's own names are printed.
 func (d *demoRun) printBanner(w io.Writer, rep *rollup.Report, took time.Duration) {
-	base := "http://" + d.svc.Addr()
+	base := "http://" + d.main.Addr()
 	fmt.Fprintf(w, "cairn demo: ready in %.1fs (%d Jira issues, %d pull requests synced from the fakes)\n\n",
 		took.Seconds(), len(d.fakes.World.Issues), len(d.fakes.World.PRs))
 	fmt.Fprintln(w, "Status pages:")
@@ -278,8 +290,8 @@ func (d *demoRun) Close() error {
 			d.stopMotion()
 			<-d.motionDone
 		}
-		if d.svc != nil {
-			errs = append(errs, d.svc.Close())
+		if d.main != nil {
+			errs = append(errs, d.main.Close())
 		}
 		if d.db != nil {
 			errs = append(errs, d.db.Close())

@@ -218,12 +218,8 @@ func TestDemoWorld(t *testing.T) {
 	var stderr lockedBuffer
 	env := Env{Stdout: io.Discard, Stderr: &stderr, LookupEnv: func(string) (string, bool) { return "", false }}
 	o := &options{addr: "127.0.0.1:0", seed: 7, scale: 1, logLevel: "info", logFormat: "text"}
-	logger, err := newLogger(env, o)
-	if err != nil {
-		t.Fatal(err)
-	}
 	began := time.Now()
-	d, err := startDemo(ctx, env, o, logger)
+	d, err := startDemo(ctx, env, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +247,7 @@ func TestDemoWorld(t *testing.T) {
 	}
 	since := time.Now()
 	for {
-		err := d.svc.Sync(ctx, "all", false)
+		_, err := d.main.Service.Sync(ctx, "all", false)
 		if err == nil {
 			break
 		}
