@@ -21,7 +21,6 @@ const (
 	StageChangedSync = "github-1pct"
 	StageFetchFloor  = "github-fetch-floor"
 	StageStoreFloor  = "github-store-floor"
-	StageSeedJira    = "seed-jira"
 	StageRollupFirst = "rollup-first"
 	StageRollup      = "rollup"
 )
@@ -62,15 +61,6 @@ func RunChild(ctx context.Context, a ChildArgs) (ChildResult, error) {
 		return childFetch(ctx, a)
 	case StageStoreFloor:
 		return childStore(ctx, a)
-	case StageSeedJira:
-		db, err := store.Open(ctx, a.DB)
-		if err != nil {
-			return ChildResult{}, err
-		}
-		defer db.Close()
-		m := startMeter()
-		err = SeedJira(ctx, db, a.Issues, a.AsOf)
-		return ChildResult{Usage: m.stop(), Items: a.Issues, DBBytes: fileSize(a.DB)}, err
 	case StageJiraFull, StageJiraIdle, StageJiraChanged:
 		return childJiraSync(ctx, a, a.Stage == StageJiraFull)
 	case StageJiraFetchFloor:
