@@ -114,45 +114,68 @@ func (j *Jira) Run(ctx context.Context, full bool) (Result, error) {
 		if err != nil {
 			return err
 		}
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		sem := make(chan struct{}, j.opts.Concurrency)
-		var wg sync.WaitGroup
-		var errs []error
-		for _, p := range j.opts.Projects {
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-			}
-			if ctx.Err() != nil {
-				break
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				var c cairn.Counts
-				err := j.syncProject(ctx, p, full, rewrite, &c)
-				mu.Lock()
-				defer mu.Unlock()
+		// Listing first, every project side by side; then reconciling, once every listing is
+		// stored: an issue moved between two projects is then never taken for deleted by the
+		// one it left before the other has stored it.
+		counts := make([]cairn.Counts, len(j.opts.Projects))
+		runs := make([]*projectRun, len(j.opts.Projects))
+		defer func() {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, c := range counts {
 				res.Counts.New += c.New
 				res.Counts.Updated += c.Updated
 				res.Counts.Deleted += c.Deleted
 				res.Counts.Versions += c.Versions
 				res.Counts.Sprints += c.Sprints
 				res.Counts.Pages += c.Pages
-				if err != nil {
-					errs = append(errs, fmt.Errorf("project %s: %w", p, err))
-					cancel()
-				}
-			}()
+			}
+		}()
+		err = j.each(ctx, func(ctx context.Context, i int) error {
+			var err error
+			runs[i], err = j.syncProject(ctx, j.opts.Projects[i], full, rewrite, &counts[i])
+			return err
+		})
+		if err != nil {
+			return err
 		}
-		wg.Wait()
-		if len(errs) == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return errors.Join(errs...)
+		return j.each(ctx, func(ctx context.Context, i int) error { return runs[i].finish(ctx) })
 	})
+}
+
+// each calls fn for every project, a bounded number at once; the first error cancels the rest.
+func (j *Jira) each(ctx context.Context, fn func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, j.opts.Concurrency)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	for i, p := range j.opts.Projects {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := fn(ctx, i); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("project %s: %w", p, err))
+				mu.Unlock()
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(errs) == 0 && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return errors.Join(errs...)
 }
 
 // allNeedFull reports whether no project has completed a run with its current query.
@@ -277,10 +300,12 @@ type jiraFetchResult struct {
 	err  error
 }
 
-func (j *Jira) syncProject(ctx context.Context, project string, full, rewrite bool, counts *cairn.Counts) error {
+// syncProject lists a project's issues (resuming a cut-off run) and refreshes its versions,
+// boards and sprints; finish then reconciles and advances the watermark.
+func (j *Jira) syncProject(ctx context.Context, project string, full, rewrite bool, counts *cairn.Counts) (*projectRun, error) {
 	st, err := j.db.JiraScope(ctx, project)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	query := scopeQuery(project, j.opts.JQL)
 	now := j.db.Now()
@@ -298,7 +323,7 @@ func (j *Jira) syncProject(ctx context.Context, project string, full, rewrite bo
 		if !r.cur.Full {
 			loc, slack, err := j.location(ctx)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			since := jqlSince(st.Watermark.Add(-j.opts.Overlap-slack), loc)
 			r.cur.JQL = query + ` AND updated >= "` + since + `"` + jqlOrder
@@ -307,34 +332,42 @@ func (j *Jira) syncProject(ctx context.Context, project string, full, rewrite bo
 	}
 	if !r.cur.Done {
 		if err := r.list(ctx); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := r.versions(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	if err := r.boards(ctx); err != nil {
-		return err
+		return nil, err
 	}
+	return r, nil
+}
+
+// finish reconciles a full run's project and advances its watermark: the latest updated time
+// stored (Jira's clock), but no later than this run's start, so an issue changed during a long
+// run after its page was read is searched again next time.
+func (r *projectRun) finish(ctx context.Context) error {
+	j := r.j
 	if r.cur.Full {
 		if err := r.reconcile(ctx); err != nil {
 			return err
 		}
 	}
 	wm := r.cur.Start
-	maxUpdated, err := j.db.JiraMaxUpdated(ctx, project)
+	maxUpdated, err := j.db.JiraMaxUpdated(ctx, r.project)
 	if err != nil {
 		return err
 	}
 	if !maxUpdated.IsZero() && maxUpdated.Before(wm) {
 		wm = maxUpdated
 	}
-	if err := j.db.CompleteJiraScope(ctx, project, wm, query); err != nil {
+	if err := j.db.CompleteJiraScope(ctx, r.project, wm, r.cur.Query); err != nil {
 		return err
 	}
-	j.log.Debug("project synced", "project", project, "full", r.cur.Full, "resumed", r.resumed, "items", r.items,
+	j.log.Debug("project synced", "project", r.project, "full", r.cur.Full, "resumed", r.resumed, "items", r.items,
 		"pages", r.cur.Pages, "watermark", wm)
-	j.progress(Event{Connector: cairn.ConnectorJira, Scope: project, Kind: "done", Items: r.items, Total: r.total, Pages: r.cur.Pages})
+	j.progress(Event{Connector: cairn.ConnectorJira, Scope: r.project, Kind: "done", Items: r.items, Total: r.total, Pages: r.cur.Pages})
 	return nil
 }
 
