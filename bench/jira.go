@@ -95,6 +95,7 @@ func childJiraSync(ctx context.Context, a ChildArgs, full bool) (ChildResult, er
 type jiraProjectPages struct {
 	project  string
 	pages    []cairn.JiraPage
+	issues   int
 	versions []cairn.Version
 	boards   []cairn.Board
 	sprints  map[int64][]cairn.Sprint
@@ -102,17 +103,15 @@ type jiraProjectPages struct {
 
 // fetchJira fetches what a full Jira sync fetches (fields, then per project: every search page
 // in the sync's order, versions, boards and the sprints of non-Kanban boards), four projects
-// at a time as the sync does, keeping the pages when keep is set.
-func fetchJira(ctx context.Context, client *jc.Client, keep bool) ([]cairn.JiraField, []jiraProjectPages, int, error) {
-	fields, err := client.Fields(ctx)
-	if err != nil {
-		return nil, nil, 0, err
+// at a time as the sync does, decoding everything and keeping nothing.
+func fetchJira(ctx context.Context, client *jc.Client) (int, error) {
+	if _, err := client.Fields(ctx); err != nil {
+		return 0, err
 	}
 	if _, err := client.Location(ctx); err != nil {
-		return nil, nil, 0, err
+		return 0, err
 	}
 	keys := JiraProjectKeys()
-	out := make([]jiraProjectPages, len(keys))
 	counts := make([]int, len(keys))
 	errs := make([]error, len(keys))
 	sem := make(chan struct{}, 4)
@@ -123,50 +122,55 @@ func fetchJira(ctx context.Context, client *jc.Client, keep bool) ([]cairn.JiraF
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			pp := jiraProjectPages{project: key, sprints: map[int64][]cairn.Sprint{}}
-			jql := `project in ("` + key + `") ORDER BY created ASC, key ASC`
-			for cursor := ""; ; {
-				p, err := client.Search(ctx, jql, cursor)
-				if err != nil {
-					errs[i] = err
-					return
-				}
-				counts[i] += len(p.Issues)
-				if keep {
-					pp.pages = append(pp.pages, p)
-				}
-				if cursor = p.Next; cursor == "" {
-					break
-				}
-			}
-			if pp.versions, errs[i] = client.Versions(ctx, key); errs[i] != nil {
-				return
-			}
-			if pp.boards, errs[i] = client.Boards(ctx, key); errs[i] != nil {
-				return
-			}
-			for _, b := range pp.boards {
-				if strings.EqualFold(b.Type, "kanban") {
-					continue
-				}
-				if pp.sprints[b.ID], errs[i] = client.Sprints(ctx, b.ID); errs[i] != nil {
-					return
-				}
-			}
-			if keep {
-				out[i] = pp
-			}
+			var pp jiraProjectPages
+			pp, errs[i] = fetchJiraProject(ctx, client, key, false)
+			counts[i] = pp.issues
 		}()
 	}
 	wg.Wait()
 	n := 0
 	for i := range keys {
 		if errs[i] != nil {
-			return nil, nil, 0, fmt.Errorf("project %s: %w", keys[i], errs[i])
+			return 0, fmt.Errorf("project %s: %w", keys[i], errs[i])
 		}
 		n += counts[i]
 	}
-	return fields, out, n, nil
+	return n, nil
+}
+
+// fetchJiraProject fetches one project's pages, versions, boards and sprints.
+func fetchJiraProject(ctx context.Context, client *jc.Client, key string, keep bool) (jiraProjectPages, error) {
+	pp := jiraProjectPages{project: key, sprints: map[int64][]cairn.Sprint{}}
+	jql := `project in ("` + key + `") ORDER BY created ASC, key ASC`
+	for cursor := ""; ; {
+		p, err := client.Search(ctx, jql, cursor)
+		if err != nil {
+			return pp, err
+		}
+		pp.issues += len(p.Issues)
+		if keep {
+			pp.pages = append(pp.pages, p)
+		}
+		if cursor = p.Next; cursor == "" {
+			break
+		}
+	}
+	var err error
+	if pp.versions, err = client.Versions(ctx, key); err != nil {
+		return pp, err
+	}
+	if pp.boards, err = client.Boards(ctx, key); err != nil {
+		return pp, err
+	}
+	for _, b := range pp.boards {
+		if strings.EqualFold(b.Type, "kanban") {
+			continue
+		}
+		if pp.sprints[b.ID], err = client.Sprints(ctx, b.ID); err != nil {
+			return pp, err
+		}
+	}
+	return pp, nil
 }
 
 // childJiraFetch is the Jira fetch floor.
@@ -176,21 +180,22 @@ func childJiraFetch(ctx context.Context, a ChildArgs) (ChildResult, error) {
 		return ChildResult{}, err
 	}
 	m := startMeter()
-	_, _, n, err := fetchJira(ctx, client, false)
+	n, err := fetchJira(ctx, client)
 	if err != nil {
 		return ChildResult{}, err
 	}
 	return ChildResult{Usage: m.stop(), Items: n, Requests: client.Requests()}, nil
 }
 
-// childJiraStore is the Jira store floor: pages fetched first, outside the measurement, then
-// stored through the same store methods, one writer, nothing to wait for.
+// childJiraStore is the Jira store floor: each project's pages are fetched and decoded first,
+// outside the measurement, then stored through the same store methods, one writer, nothing to
+// wait for; one project at a time, so that memory holds one project's rows, not the world's.
 func childJiraStore(ctx context.Context, a ChildArgs) (ChildResult, error) {
 	client, err := newJiraClient(a.URL)
 	if err != nil {
 		return ChildResult{}, err
 	}
-	fields, projects, n, err := fetchJira(ctx, client, true)
+	fields, err := client.Fields(ctx)
 	if err != nil {
 		return ChildResult{}, err
 	}
@@ -199,27 +204,49 @@ func childJiraStore(ctx context.Context, a ChildArgs) (ChildResult, error) {
 		return ChildResult{}, err
 	}
 	defer db.Close()
-	m := startMeter()
-	if _, err := db.SaveJiraFields(ctx, fields); err != nil {
+	var total Usage
+	n := 0
+	measure := func(fn func() error) error {
+		m := startMeter()
+		err := fn()
+		u := m.stop()
+		total.Wall += u.Wall
+		total.CPU += u.CPU
+		total.WriteByte += u.WriteByte
+		return err
+	}
+	if err := measure(func() error { _, err := db.SaveJiraFields(ctx, fields); return err }); err != nil {
 		return ChildResult{}, err
 	}
-	for _, p := range projects {
-		for i, page := range p.pages {
-			if _, _, err := db.SaveJiraIssues(ctx, store.JiraIssuePage{Scope: p.project, Issues: page.Issues, Cursor: fmt.Sprintf(`{"pages":%d}`, i+1)}); err != nil {
-				return ChildResult{}, err
-			}
-		}
-		if err := db.SaveJiraVersions(ctx, p.project, p.versions); err != nil {
+	for _, key := range JiraProjectKeys() {
+		p, err := fetchJiraProject(ctx, client, key, true)
+		if err != nil {
 			return ChildResult{}, err
 		}
-		if err := db.SaveJiraBoards(ctx, p.project, p.boards); err != nil {
-			return ChildResult{}, err
-		}
-		for b, ss := range p.sprints {
-			if err := db.SaveJiraSprints(ctx, b, ss); err != nil {
-				return ChildResult{}, err
+		n += p.issues
+		err = measure(func() error {
+			for i, page := range p.pages {
+				if _, _, err := db.SaveJiraIssues(ctx, store.JiraIssuePage{Scope: p.project, Issues: page.Issues, Cursor: fmt.Sprintf(`{"pages":%d}`, i+1)}); err != nil {
+					return err
+				}
 			}
+			if err := db.SaveJiraVersions(ctx, p.project, p.versions); err != nil {
+				return err
+			}
+			if err := db.SaveJiraBoards(ctx, p.project, p.boards); err != nil {
+				return err
+			}
+			for b, ss := range p.sprints {
+				if err := db.SaveJiraSprints(ctx, b, ss); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return ChildResult{}, err
 		}
 	}
-	return ChildResult{Usage: m.stop(), Items: n, DBBytes: fileSize(a.DB)}, nil
+	total.PeakRSS = peakRSS()
+	return ChildResult{Usage: total, Items: n, DBBytes: fileSize(a.DB)}, nil
 }

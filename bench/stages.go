@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
@@ -252,46 +251,65 @@ func childFetch(ctx context.Context, a ChildArgs) (ChildResult, error) {
 	return ChildResult{Usage: m.stop(), Items: n, Requests: client.Requests()}, nil
 }
 
-// childStore is the store floor: the rows are fetched first (outside the measurement), then
-// stored page by page through the same store methods, in one writer, with nothing to wait for.
+// childStore is the store floor: each repo's rows are fetched and decoded first (outside the
+// measurement), then stored page by page through the same store methods, in one writer, with
+// nothing to wait for; one repo at a time, so that memory holds one repo's rows.
 func childStore(ctx context.Context, a ChildArgs) (ChildResult, error) {
 	client, err := newClient(a.URL)
 	if err != nil {
 		return ChildResult{}, err
 	}
-	pages, n, err := fetchAll(ctx, client, true)
-	if err != nil {
-		return ChildResult{}, err
-	}
-	if err := os.Remove(a.DB); err != nil && !os.IsNotExist(err) {
-		return ChildResult{}, err
+	var names []string
+	for page := 1; page > 0; {
+		rs, _, pg, err := client.OwnerRepos(ctx, "acme", page, nil)
+		if err != nil {
+			return ChildResult{}, err
+		}
+		names = append(names, rs...)
+		page = pg.Next
 	}
 	db, err := store.Open(ctx, a.DB)
 	if err != nil {
 		return ChildResult{}, err
 	}
 	defer db.Close()
-	m := startMeter()
-	for _, rp := range pages {
-		for _, p := range rp.prs {
-			if _, _, err := db.SaveGitHubPullRequests(ctx, p); err != nil {
-				return ChildResult{}, err
-			}
-		}
-		for _, p := range rp.issues {
-			if _, _, err := db.SaveGitHubIssues(ctx, p); err != nil {
-				return ChildResult{}, err
-			}
-		}
-		if err := db.SaveGitHubMilestones(ctx, rp.repo, rp.ms, true, nil); err != nil {
+	var total Usage
+	n := 0
+	for _, name := range names {
+		rp, k, err := fetchRepo(ctx, client, name, true)
+		if err != nil {
 			return ChildResult{}, err
 		}
-		if err := db.SaveGitHubLabels(ctx, rp.repo, rp.labels, true, nil); err != nil {
+		n += k
+		m := startMeter()
+		if err := storeRepo(ctx, db, rp); err != nil {
 			return ChildResult{}, err
 		}
-		if err := db.CompleteScope(ctx, cairn.ConnectorGitHub, rp.repo, db.Now()); err != nil {
-			return ChildResult{}, err
+		u := m.stop()
+		total.Wall += u.Wall
+		total.CPU += u.CPU
+		total.WriteByte += u.WriteByte
+	}
+	total.PeakRSS = peakRSS()
+	return ChildResult{Usage: total, Items: n, DBBytes: fileSize(a.DB)}, nil
+}
+
+func storeRepo(ctx context.Context, db *store.DB, rp repoPages) error {
+	for _, p := range rp.prs {
+		if _, _, err := db.SaveGitHubPullRequests(ctx, p); err != nil {
+			return err
 		}
 	}
-	return ChildResult{Usage: m.stop(), Items: n, DBBytes: fileSize(a.DB)}, nil
+	for _, p := range rp.issues {
+		if _, _, err := db.SaveGitHubIssues(ctx, p); err != nil {
+			return err
+		}
+	}
+	if err := db.SaveGitHubMilestones(ctx, rp.repo, rp.ms, true, nil); err != nil {
+		return err
+	}
+	if err := db.SaveGitHubLabels(ctx, rp.repo, rp.labels, true, nil); err != nil {
+		return err
+	}
+	return db.CompleteScope(ctx, cairn.ConnectorGitHub, rp.repo, db.Now())
 }
