@@ -1,0 +1,355 @@
+package syncer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cairn-dev/cairn"
+	"github.com/cairn-dev/cairn/store"
+)
+
+// jiraCursor is a project's position in a run, committed with each page.
+type jiraCursor struct {
+	Query string `json:"query"` // the scope's query; a changed config starts over
+	JQL   string `json:"jql"`   // the search being paged
+	Full  bool   `json:"full"`
+	Next  string `json:"next"`  // cursor of the next page
+	Pages int    `json:"pages"` // pages stored
+	Done  bool   `json:"done"`  // every page stored
+	// Rewrite stores unchanged issues too: the field mapping changed when this run began.
+	Rewrite bool      `json:"rewrite,omitempty"`
+	Start   time.Time `json:"start"` // when the run of this scope began: caps the next watermark
+	Saved   time.Time `json:"saved"`
+}
+
+func (c jiraCursor) String() string {
+	b, _ := json.Marshal(c)
+	return string(b)
+}
+
+// staleCursor is the age past which a listing starts over instead of resuming: Cloud page
+// tokens expire, and offsets drift as issues change.
+const staleCursor = 24 * time.Hour
+
+// projectRun is one project's sync within a run.
+type projectRun struct {
+	j       *Jira
+	project string
+	cur     jiraCursor
+	resumed bool
+	rewrite bool // store unchanged issues too: the field mapping changed
+	counts  *cairn.Counts
+	items   int
+	total   int
+	seen    map[int64]bool // ids listed, on runs that listed from page 1
+	sprints map[int64]bool // sprint ids of the issues stored by this run
+	counted map[int64]bool // sprints counted in this run
+}
+
+type jiraFetchResult struct {
+	page cairn.JiraPage
+	err  error
+}
+
+// syncProject lists a project's issues (resuming a cut-off run) and refreshes its versions,
+// boards and sprints; finish then reconciles and advances the watermark.
+func (j *Jira) syncProject(ctx context.Context, project string, full, rewrite bool, counts *cairn.Counts) (*projectRun, error) {
+	st, err := j.db.JiraScope(ctx, project)
+	if err != nil {
+		return nil, err
+	}
+	query := scopeQuery(project, j.opts.JQL)
+	now := j.db.Now()
+	r := &projectRun{j: j, project: project, counts: counts, rewrite: rewrite, sprints: map[int64]bool{}, counted: map[int64]bool{}}
+	var saved jiraCursor
+	if st.Cursor != "" && json.Unmarshal([]byte(st.Cursor), &saved) == nil && saved.Query == query &&
+		(saved.Full || !full) && (saved.Done || now.Sub(saved.Saved) < staleCursor) {
+		r.cur, r.resumed = saved, true
+		r.rewrite = rewrite || saved.Rewrite
+		j.log.Info("resume project", "project", project, "full", saved.Full, "pages", saved.Pages, "listed", saved.Done)
+	} else {
+		r.cur = jiraCursor{Query: query, Full: full || st.Watermark.IsZero() || st.Query != query,
+			Start: now.UTC().Truncate(time.Second), Rewrite: rewrite}
+		r.cur.JQL = query + jqlOrder
+		if !r.cur.Full {
+			loc, slack, err := j.location(ctx)
+			if err != nil {
+				return nil, err
+			}
+			since := jqlSince(st.Watermark.Add(-j.opts.Overlap-slack), loc)
+			r.cur.JQL = query + ` AND updated >= "` + since + `"` + jqlOrder
+		}
+		r.seen = map[int64]bool{}
+	}
+	if !r.cur.Done {
+		if err := r.list(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.versions(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.boards(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// finish reconciles a full run's project and advances its watermark: the latest updated time
+// stored (Jira's clock), but no later than this run's start, so an issue changed during a long
+// run after its page was read is searched again next time.
+func (r *projectRun) finish(ctx context.Context) error {
+	j := r.j
+	if r.cur.Full {
+		if err := r.reconcile(ctx); err != nil {
+			return err
+		}
+	}
+	wm := r.cur.Start
+	maxUpdated, err := j.db.JiraMaxUpdated(ctx, r.project)
+	if err != nil {
+		return err
+	}
+	if !maxUpdated.IsZero() && maxUpdated.Before(wm) {
+		wm = maxUpdated
+	}
+	if err := j.db.CompleteJiraScope(ctx, r.project, wm, r.cur.Query); err != nil {
+		return err
+	}
+	j.log.Debug("project synced", "project", r.project, "full", r.cur.Full, "resumed", r.resumed, "items", r.items,
+		"pages", r.cur.Pages, "watermark", wm)
+	j.progress(Event{Connector: cairn.ConnectorJira, Scope: r.project, Kind: "done", Items: r.items, Total: r.total, Pages: r.cur.Pages})
+	return nil
+}
+
+// list pages through the search, storing each page with the cursor after it. The next page
+// is fetched while the current one is stored, so the run takes about as long as the slower of
+// the two, not their sum; a page is stored only after every page before it.
+func (r *projectRun) list(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	pages := make(chan jiraFetchResult, 1)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	jql, next := r.cur.JQL, r.cur.Next
+	go func() {
+		defer wg.Done()
+		defer close(pages)
+		for {
+			p, err := r.j.client.Search(ctx, jql, next)
+			select {
+			case pages <- jiraFetchResult{p, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || p.Next == "" {
+				return
+			}
+			next = p.Next
+		}
+	}()
+	defer func() {
+		cancel()
+		for range pages { // let the fetcher finish
+		}
+		wg.Wait()
+	}()
+	for f := range pages {
+		if f.err != nil {
+			return fmt.Errorf("search page %d: %w", r.cur.Pages+1, f.err)
+		}
+		if err := r.store(ctx, f.page); err != nil {
+			return err
+		}
+	}
+	if !r.cur.Done {
+		// The fetcher stopped without a last page: only cancellation does that.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return errors.New("search ended before its last page")
+	}
+	return nil
+}
+
+func (r *projectRun) store(ctx context.Context, page cairn.JiraPage) error {
+	cur := r.cur
+	cur.Pages++
+	cur.Next, cur.Done = page.Next, page.Next == ""
+	cur.Saved = r.j.db.Now().UTC()
+	created, updated, err := r.j.db.SaveJiraIssues(ctx, store.JiraIssuePage{Scope: r.project, Issues: page.Issues,
+		Cursor: cur.String(), Rewrite: r.rewrite})
+	if err != nil {
+		return err
+	}
+	r.cur = cur
+	for i := range page.Issues {
+		if r.seen != nil {
+			r.seen[page.Issues[i].ID] = true
+		}
+		for _, s := range page.Issues[i].SprintIDs {
+			r.sprints[s] = true
+		}
+	}
+	r.counts.New += created
+	r.counts.Updated += updated
+	r.counts.Pages++
+	r.items += len(page.Issues)
+	if page.Total > 0 {
+		r.total = page.Total
+	}
+	r.j.progress(Event{Connector: cairn.ConnectorJira, Scope: r.project, Kind: "page", Items: r.items, Total: r.total, Pages: r.cur.Pages})
+	return nil
+}
+
+// versions refreshes the project's versions: one request, so every run.
+func (r *projectRun) versions(ctx context.Context) error {
+	vs, err := r.j.client.Versions(ctx, r.project)
+	if err != nil {
+		return fmt.Errorf("versions: %w", err)
+	}
+	if err := r.j.db.SaveJiraVersions(ctx, r.project, vs); err != nil {
+		return err
+	}
+	r.counts.Versions += len(vs)
+	return nil
+}
+
+// boards refreshes boards and sprints. Full runs (and projects without stored boards) list
+// every board and the sprints of each that can have them; incremental runs re-read only the
+// boards with an open sprint, or every sprint board when an issue names a sprint not stored.
+func (r *projectRun) boards(ctx context.Context) error {
+	stored, err := r.j.db.JiraBoards(ctx, r.project)
+	if err != nil {
+		return err
+	}
+	var refresh []int64
+	if r.cur.Full || len(stored) == 0 {
+		boards, err := r.j.client.Boards(ctx, r.project)
+		if err != nil {
+			return fmt.Errorf("boards: %w", err)
+		}
+		if err := r.j.db.SaveJiraBoards(ctx, r.project, boards); err != nil {
+			return err
+		}
+		refresh = sprintBoards(boards)
+	} else {
+		ids := make([]int64, 0, len(r.sprints))
+		for id := range r.sprints {
+			ids = append(ids, id)
+		}
+		unknown, err := r.j.db.JiraUnknownSprints(ctx, ids)
+		if err != nil {
+			return err
+		}
+		if len(unknown) > 0 {
+			refresh = sprintBoards(stored)
+		} else if refresh, err = r.j.db.JiraOpenSprintBoards(ctx, r.project); err != nil {
+			return err
+		}
+	}
+	for _, b := range refresh {
+		ss, err := r.j.client.Sprints(ctx, b)
+		if err != nil {
+			return fmt.Errorf("sprints of board %d: %w", b, err)
+		}
+		if err := r.j.db.SaveJiraSprints(ctx, b, ss); err != nil {
+			return err
+		}
+		for _, s := range ss {
+			if !r.counted[s.ID] {
+				r.counted[s.ID] = true
+				r.counts.Sprints++
+			}
+		}
+	}
+	return nil
+}
+
+// sprintBoards returns the boards that can have sprints: every kind but Kanban.
+func sprintBoards(boards []cairn.Board) []int64 {
+	var out []int64
+	for _, b := range boards {
+		if !strings.EqualFold(b.Type, "kanban") {
+			out = append(out, b.ID)
+		}
+	}
+	return out
+}
+
+// reconcile soft-deletes the project's stored issues that a complete listing of the scope no
+// longer returns: deleted in Jira, moved to a project outside the scope, or filtered out. It
+// runs only after every page of the listing has been stored. An issue missing from the
+// listing is confirmed missing by a second, id-only listing before it is marked, so one that
+// a page shift skipped is never deleted.
+func (r *projectRun) reconcile(ctx context.Context) error {
+	listed := r.seen
+	fresh := false
+	if listed == nil { // resumed: the pages before the cut were listed by another process
+		var err error
+		if listed, err = r.listIDs(ctx); err != nil {
+			return err
+		}
+		fresh = true
+	}
+	stored, err := r.j.db.JiraIssueIDs(ctx, r.project)
+	if err != nil {
+		return err
+	}
+	var missing []int64
+	for _, id := range stored {
+		if !listed[id] {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 && !fresh {
+		again, err := r.listIDs(ctx)
+		if err != nil {
+			return err
+		}
+		kept := missing[:0]
+		for _, id := range missing {
+			if !again[id] {
+				kept = append(kept, id)
+			}
+		}
+		missing = kept
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	n, err := r.j.db.MarkJiraDeleted(ctx, r.project, missing, r.j.db.Now())
+	if err != nil {
+		return err
+	}
+	r.counts.Deleted += n
+	r.j.log.Info("issues gone from the scope", "project", r.project, "count", n)
+	return nil
+}
+
+// listIDs lists the ids of every issue in the scope.
+func (r *projectRun) listIDs(ctx context.Context) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	jql := r.cur.Query + jqlOrder
+	for cursor, page := "", 1; ; page++ {
+		ids, next, err := r.j.client.SearchIDs(ctx, jql, cursor)
+		if err != nil {
+			return nil, fmt.Errorf("list issue ids, page %d: %w", page, err)
+		}
+		for _, id := range ids {
+			out[id] = true
+		}
+		if next == "" {
+			return out, nil
+		}
+		if next == cursor {
+			return nil, fmt.Errorf("list issue ids, page %d: the cursor did not advance (%s)", page, strconv.Quote(next))
+		}
+		cursor = next
+	}
+}
