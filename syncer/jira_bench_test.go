@@ -3,7 +3,10 @@ package syncer_test
 import (
 	"context"
 	"os"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -135,4 +138,49 @@ func openBenchDB(b *testing.B, clock *fakeClock) *store.DB {
 	b.Cleanup(func() { db.Close() })
 	db.Now = clock.Now
 	return db
+}
+
+// BenchmarkJiraFullSyncMemory reports the peak live heap of a full sync at two sizes (a tenth
+// of the benchmark size and the size): streaming keeps it nearly flat.
+func BenchmarkJiraFullSyncMemory(b *testing.B) {
+	n := benchIssues(b)
+	for _, size := range []int{n / 10, n} {
+		b.Run(strconv.Itoa(size), func(b *testing.B) {
+			s := benchSite(b, jiratest.Cloud, []string{"PAY"}, size, 0)
+			for i := 0; i < b.N; i++ {
+				db := openBenchDB(b, s.clock)
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				base := ms.HeapAlloc
+				var peak atomic.Uint64
+				done := make(chan struct{})
+				var wg sync.WaitGroup
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						select {
+						case <-done:
+							return
+						case <-time.After(50 * time.Millisecond):
+						}
+						runtime.GC()
+						var m runtime.MemStats
+						runtime.ReadMemStats(&m)
+						if m.HeapAlloc > peak.Load() {
+							peak.Store(m.HeapAlloc)
+						}
+					}
+				}()
+				_, err := s.runner(db, "PAY").Run(context.Background(), true)
+				close(done)
+				wg.Wait()
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(peak.Load()-min(base, peak.Load()))/(1<<20), "peak_live_heap_above_base_MB")
+			}
+		})
+	}
 }
