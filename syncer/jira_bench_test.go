@@ -55,11 +55,12 @@ func BenchmarkJiraFullSync(b *testing.B) {
 			ctx := context.Background()
 			var fetch, save, total time.Duration
 			var requests int
+			onlySync := os.Getenv("CAIRN_BENCH_JIRA_ONLY_SYNC") != "" // for profiling the whole sync
 			for i := 0; i < b.N; i++ {
 				// Fetch and decode only.
 				start := time.Now()
 				var pages []cairn.JiraPage
-				for cursor := ""; ; {
+				for cursor := ""; !onlySync; {
 					p, err := s.client.Search(ctx, `project in ("PAY") ORDER BY created ASC, key ASC`, cursor)
 					if err != nil {
 						b.Fatal(err)
