@@ -86,11 +86,11 @@ func NewHealth(info BuildInfo) *Health {
 		reset: gauge("cairn_api_rate_limit_reset_timestamp_seconds",
 			"Unix time when the upstream rate-limit budget resets, as last reported.", "connector"),
 		jobRuns: counter("cairn_job_runs_total",
-			"Finished runs of the rollup and of scheduled jobs, by job and outcome (ok or failed).", "job", "outcome"),
+			"Finished runs of the rollup and of scheduled jobs, by task and outcome (ok or failed). The label is task, not job: Prometheus owns job.", "task", "outcome"),
 		skipped: counter("cairn_job_skipped_total",
-			"Scheduled runs skipped because the previous run of the job was still in progress.", "job"),
+			"Scheduled runs skipped because the previous run of the job was still in progress.", "task"),
 		panics: counter("cairn_job_panics_total",
-			"Runs of a job that panicked (recovered and recorded as failed).", "job"),
+			"Runs of a job that panicked (recovered and recorded as failed).", "task"),
 		seen: map[string]bool{},
 	}
 	h.build.Set(1)

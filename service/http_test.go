@@ -412,9 +412,9 @@ func TestMetricsAfterSync(t *testing.T) {
 		`cairn_api_rate_limit_remaining{connector="github"} `,
 		`cairn_sync_last_success_timestamp_seconds{connector="github"} `,
 		`cairn_sync_last_run_duration_seconds{connector="github"} `,
-		`cairn_job_skipped_total{job="github_sync"} 0`,
-		`cairn_job_panics_total{job="github_reconcile"} 0`,
-		`cairn_job_runs_total{job="rollup",outcome="ok"} 1`,
+		`cairn_job_skipped_total{task="github_sync"} 0`,
+		`cairn_job_panics_total{task="github_reconcile"} 0`,
+		`cairn_job_runs_total{outcome="ok",task="rollup"} 1`,
 	} {
 		if !strings.Contains(scrape, want) {
 			t.Errorf("scrape has no %q", want)

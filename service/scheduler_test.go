@@ -257,7 +257,7 @@ func TestOverlappingRunIsSkippedAndCounted(t *testing.T) {
 	clock.Advance(time.Minute) // 10:02: the first run is still going
 	clock.nextWait(t)          // the tick was handled
 	if got := testutil.ToFloat64(s.health.skipped.WithLabelValues("github_sync")); got != 1 {
-		t.Errorf("cairn_job_skipped_total{job=github_sync}: got %v, want 1", got)
+		t.Errorf("cairn_job_skipped_total{task=github_sync}: got %v, want 1", got)
 	}
 	if got := testutil.ToFloat64(s.health.running.WithLabelValues("github")); got != 1 {
 		t.Errorf("cairn_sync_running: got %v, want 1", got)
@@ -328,10 +328,10 @@ func TestPanickingJobIsRecoveredAndCounted(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := testutil.ToFloat64(s.health.panics.WithLabelValues("pages")); got != 1 {
-		t.Errorf("cairn_job_panics_total{job=pages}: got %v, want 1", got)
+		t.Errorf("cairn_job_panics_total{task=pages}: got %v, want 1", got)
 	}
 	if got := testutil.ToFloat64(s.health.jobRuns.WithLabelValues("pages", "failed")); got != 1 {
-		t.Errorf("cairn_job_runs_total{job=pages,outcome=failed}: got %v, want 1", got)
+		t.Errorf("cairn_job_runs_total{task=pages,outcome=failed}: got %v, want 1", got)
 	}
 }
 

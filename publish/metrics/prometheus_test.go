@@ -83,13 +83,13 @@ func serviceHealth(reg *prometheus.Registry, now time.Time) {
 		c.WithLabelValues("jira", "issue").Add(5000)
 		c.WithLabelValues("github", "pull_request").Add(800)
 	})
-	counter("cairn_job_runs_total", []string{"job", "outcome"}, func(c *prometheus.CounterVec) {
+	counter("cairn_job_runs_total", []string{"task", "outcome"}, func(c *prometheus.CounterVec) {
 		c.WithLabelValues("rollup", "ok").Add(80)
 	})
-	counter("cairn_job_skipped_total", []string{"job"}, func(c *prometheus.CounterVec) {
+	counter("cairn_job_skipped_total", []string{"task"}, func(c *prometheus.CounterVec) {
 		c.WithLabelValues("sync-jira").Add(2)
 	})
-	counter("cairn_job_panics_total", []string{"job"}, func(c *prometheus.CounterVec) {
+	counter("cairn_job_panics_total", []string{"task"}, func(c *prometheus.CounterVec) {
 		c.WithLabelValues("sync-jira").Add(0)
 	})
 }
