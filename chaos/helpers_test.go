@@ -43,7 +43,7 @@ func chaosScale() scale {
 	if os.Getenv("CHAOS_SCALE") == "full" {
 		return scale{repos: 4, prs: 1500, issues: 500, jiraIssues: 3000, latency: 5 * time.Millisecond}
 	}
-	return scale{repos: 3, prs: 200, issues: 60, jiraIssues: 400, latency: 5 * time.Millisecond}
+	return scale{repos: 3, prs: 200, issues: 60, jiraIssues: 400, latency: 2 * time.Millisecond}
 }
 
 func chaosSeed(t *testing.T) int64 {

@@ -121,6 +121,9 @@ func (k *killer) run(ctx context.Context, bin, cfg string, after time.Duration, 
 // ok, no duplicate rows, no run left "running", and the fake tokens nowhere in the output or
 // the files.
 func TestKillSync(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the process under test is a separate binary; the race detector would only slow the fakes: .ci/run runs this test without -race")
+	}
 	bin, real := syncBinary(t)
 	sc := chaosScale()
 	data := world(sc)
