@@ -200,7 +200,10 @@ func (m *Motion) step() ([]Change, error) {
 	return out, nil
 }
 
-var nextStatus = map[string]string{statusToDo: statusInProgress, statusInProgress: statusInReview, statusInReview: statusDone}
+var (
+	nextStatus = map[string]string{statusToDo: statusInProgress, statusInProgress: statusInReview, statusInReview: statusDone}
+	moveWeight = map[string]int{statusToDo: 1, statusInProgress: 2, statusInReview: 4}
+)
 
 // advance moves one open item of a random moving milestone a status forward.
 func (m *Motion) advance() ([]Change, error) {
@@ -214,16 +217,15 @@ func (m *Motion) advance() ([]Change, error) {
 		return nil, nil
 	}
 	mm := cands[m.rng.IntN(len(cands))]
-	// Teams mostly finish what they started before they pick up new work.
-	var started []int
-	for i, k := range mm.open {
-		if m.items[k].status != statusToDo {
-			started = append(started, i)
-		}
+	// Teams mostly finish what they started before they pick up new work: an item in review
+	// is four times as likely to move as one to do, one in progress twice.
+	total := 0
+	for _, k := range mm.open {
+		total += moveWeight[m.items[k].status]
 	}
-	i := m.rng.IntN(len(mm.open))
-	if len(started) > 0 && m.rng.IntN(3) > 0 {
-		i = started[m.rng.IntN(len(started))]
+	i, r := 0, m.rng.IntN(total)
+	for ; r >= moveWeight[m.items[mm.open[i]].status]; i++ {
+		r -= moveWeight[m.items[mm.open[i]].status]
 	}
 	it := m.items[mm.open[i]]
 	to := nextStatus[it.status]

@@ -60,7 +60,7 @@ func TestPipelineShowsEveryCase(t *testing.T) {
 		t.Fatalf("after a full sync:\n%v", err)
 	}
 
-	changes, err := NewMotion(f, 3, nil).Step(3)
+	changes, err := NewMotion(f, 3, nil).Step(12)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,11 +73,11 @@ func TestPipelineShowsEveryCase(t *testing.T) {
 	for _, is := range data.Issues {
 		status[is.Key] = is.Status
 	}
-	merged := map[string]bool{}
+	merged, stored := map[string]bool{}, map[string]bool{}
 	for _, p := range data.PRs {
 		merged[prKey(p.Repo, p.Number)] = !p.Merged.IsZero()
+		stored[prKey(p.Repo, p.Number)] = true
 	}
-	checked := 0
 	for _, c := range changes {
 		switch c.Kind {
 		case ChangeStatus:
@@ -86,21 +86,26 @@ func TestPipelineShowsEveryCase(t *testing.T) {
 			if status[c.Item] != is.Status {
 				t.Errorf("%s: stored status %q after an incremental sync, want %q", c, status[c.Item], is.Status)
 			}
-			checked++
 		case ChangeAdded:
 			if status[c.Item] != statusToDo {
 				t.Errorf("%s: not stored as to do (got %q)", c, status[c.Item])
 			}
-			checked++
+		case ChangePROpened:
+			if !stored[c.Item] {
+				t.Errorf("%s: the new pull request is not stored", c)
+			}
 		case ChangeMerged:
 			if !merged[c.Item] {
 				t.Errorf("%s: not merged in the store", c)
 			}
-			checked++
 		}
 	}
-	if checked == 0 {
-		t.Fatalf("three steps changed nothing to check: %v", changes)
+	kinds := map[string]int{}
+	for _, c := range changes {
+		kinds[c.Kind]++
+	}
+	if kinds[ChangeStatus] == 0 || kinds[ChangePROpened] == 0 || kinds[ChangeMerged] == 0 {
+		t.Fatalf("twelve steps did not change statuses, open and merge pull requests: %v", changes)
 	}
 	runs, err := db.Runs(ctx, "", 10)
 	if err != nil {
