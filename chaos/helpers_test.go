@@ -106,42 +106,30 @@ var (
 	buildOnce sync.Once
 	buildDir  string
 	binPath   string
-	binReal   bool
 	buildErr  error
 )
 
-// syncBinary builds the real cairn binary and uses it when it has a sync command; until then
-// the stand-in under syncstandin, which wires the same packages.
+// syncBinary builds the real cairn binary once per test run. (real is always true now that
+// cairn has its sync command; until it had, a stand-in wired the same packages.)
 func syncBinary(t *testing.T) (path string, real bool) {
 	t.Helper()
 	buildOnce.Do(func() {
 		if buildDir, buildErr = os.MkdirTemp("", "cairn-chaos-bin"); buildErr != nil {
 			return
 		}
-		real := filepath.Join(buildDir, "cairn")
-		if out, err := exec.Command("go", "build", "-o", real, "../cmd/cairn").CombinedOutput(); err == nil {
-			if exec.Command(real, "sync", "--help").Run() == nil {
-				binPath, binReal = real, true
-				return
-			}
-		} else {
-			t.Logf("build cmd/cairn: %v\n%s", err, out)
-		}
-		stand := filepath.Join(buildDir, "syncstandin")
-		out, err := exec.Command("go", "build", "-tags", "chaos", "-o", stand, "./syncstandin").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("build syncstandin: %v\n%s", err, out)
+		binPath = filepath.Join(buildDir, "cairn")
+		if out, err := exec.Command("go", "build", "-o", binPath, "../cmd/cairn").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("build cmd/cairn: %v\n%s", err, out)
 			return
 		}
-		binPath = stand
+		if out, err := exec.Command(binPath, "sync", "--help").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("cairn sync --help: %v\n%s", err, out)
+		}
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
-	if !binReal {
-		t.Log("cairn has no sync command yet: using the stand-in (chaos/syncstandin)")
-	}
-	return binPath, binReal
+	return binPath, true
 }
 
 func TestMain(m *testing.M) {
