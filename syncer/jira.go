@@ -244,13 +244,16 @@ const jqlOrder = " ORDER BY created ASC, key ASC"
 const jqlTimeLayout = "2006/01/02 15:04"
 
 // jqlSince renders the lower bound of an incremental search: t floored to the minute in loc.
-// In the repeated hour when clocks go back, Jira may read the wall time as its later
-// instant, so an ambiguous time steps back an hour rather than risk skipping updates.
+// Where clocks go back (by an hour, or half an hour on Lord Howe Island), a local time
+// happens twice and Jira may read it as the later instant, so a time that repeats steps back
+// by the shift rather than risk skipping the updates in between.
 func jqlSince(t time.Time, loc *time.Location) string {
 	t = t.In(loc)
 	t = t.Add(-time.Duration(t.Second())*time.Second - time.Duration(t.Nanosecond()))
-	if t.Add(time.Hour).Format(jqlTimeLayout) == t.Format(jqlTimeLayout) {
-		t = t.Add(-time.Hour)
+	_, off := t.Zone()
+	_, later := t.Add(3 * time.Hour).Zone()
+	if back := time.Duration(off-later) * time.Second; back > 0 && t.Add(back).Format(jqlTimeLayout) == t.Format(jqlTimeLayout) {
+		t = t.Add(-back)
 	}
 	return t.Format(jqlTimeLayout)
 }
