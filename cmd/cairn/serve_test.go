@@ -202,7 +202,7 @@ func TestServeEndToEnd(t *testing.T) {
 		_, scrape = call(t, m, "GET", "/metrics", "", "")
 		return strings.Contains(scrape, `cairn_sync_runs_total{connector="github",outcome="ok"} 1`) &&
 			strings.Contains(scrape, `cairn_sync_runs_total{connector="jira",outcome="ok"} 1`) &&
-			strings.Contains(scrape, `cairn_job_runs_total{job="rollup",outcome="ok"}`)
+			strings.Contains(scrape, `cairn_job_runs_total{outcome="ok",task="rollup"}`)
 	})
 	for _, want := range []string{
 		`cairn_build_info{goversion="`,
@@ -211,7 +211,7 @@ func TestServeEndToEnd(t *testing.T) {
 		`cairn_api_requests_total{code="200",connector="jira"} `,
 		`cairn_api_rate_limit_remaining{connector="github"} `,
 		`cairn_sync_running{connector="github"} 0`,
-		`cairn_job_skipped_total{job="pages"} 0`,
+		`cairn_job_skipped_total{task="pages"} 0`,
 		`go_goroutines `,
 	} {
 		if !strings.Contains(scrape, want) {
