@@ -6,13 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
+	"os"
 	"strings"
 	"sync"
 
 	"github.com/cairn-dev/cairn"
 	"github.com/cairn-dev/cairn/config"
 	"github.com/cairn-dev/cairn/rollup"
+	"github.com/cairn-dev/cairn/service"
 	"github.com/cairn-dev/cairn/store"
 	"github.com/cairn-dev/cairn/syncer"
 )
@@ -79,7 +80,10 @@ func runSync(ctx context.Context, env Env, o *options, args []string) error {
 	} else if n > 0 {
 		log.Warn("runs left running by a stopped process marked failed", "runs", n)
 	}
-	runners, err := newRunners(cfg, db, log, runnerOptions{Only: o.only, Progress: progressLog(log)})
+	// On a terminal, one line per connector redrawn in place; otherwise throttled log lines.
+	f, isFile := env.Stderr.(*os.File)
+	progress := service.NewProgress(stderr, isFile && service.IsTerminal(f), log)
+	runners, err := newRunners(cfg, db, log, runnerOptions{Only: o.only, Progress: progress.Func()})
 	if err != nil {
 		return fail(err)
 	}
@@ -98,6 +102,7 @@ func runSync(ctx context.Context, env Env, o *options, args []string) error {
 		}()
 	}
 	wg.Wait()
+	progress.Finish()
 	failed := 0
 	for i, r := range runners {
 		res := results[i]
@@ -134,14 +139,6 @@ func runSync(ctx context.Context, env Env, o *options, args []string) error {
 	}
 	fmt.Fprintf(stdout, "rollup: %d programs, %d milestones\n", len(rep.Programs), milestones)
 	return nil
-}
-
-// progressLog logs progress at debug level: one line per stored page.
-func progressLog(log *slog.Logger) syncer.ProgressFunc {
-	return func(e syncer.Event) {
-		log.Debug("sync progress", "connector", e.Connector, "scope", e.Scope, "kind", e.Kind, "items", e.Items,
-			"total", e.Total, "pages", e.Pages, "wait_seconds", e.Wait.Seconds())
-	}
 }
 
 // secretsOf lists the secret values of a config.
