@@ -272,6 +272,7 @@ func (d *demoRun) printBanner(w io.Writer, rep *rollup.Report, took time.Duratio
 	fmt.Fprintf(w, "JSON API:       %s/api/v1/programs\n", base)
 	fmt.Fprintf(w, "Config:         %s\n", d.configPath)
 	fmt.Fprintf(w, "Database:       %s\n", d.cfg.Database)
+	fmt.Fprintf(w, "Page files:     %s (HTML, Markdown, Confluence; every 5 minutes)\n", d.cfg.Pages.OutDir)
 	fmt.Fprintf(w, "\nThe world moves every %s; cairn syncs it every minute. Ctrl-C to stop.\n", d.tick)
 }
 
