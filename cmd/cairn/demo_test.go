@@ -309,3 +309,26 @@ func scopeOf(r *rollup.Report, program, milestone string) int {
 	}
 	return -1
 }
+
+func TestDemoUsageErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		out  string
+	}{
+		{"scale 0", nil, []string{"demo", "--scale", "0"}, "--scale: must be 1..100"},
+		{"scale too big", nil, []string{"demo", "--scale", "101"}, "--scale: must be 1..100"},
+		{"negative seed", nil, []string{"demo", "--seed", "-1"}, "--seed: must not be negative"},
+		{"bad tick", map[string]string{envDemoTick: "soon"}, []string{"demo"}, envDemoTick + ": must be a positive duration"},
+		{"arguments", nil, []string{"demo", "extra"}, "unexpected arguments"},
+		{"bad log level", nil, []string{"demo", "--log-level", "loud"}, "--log-level"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, tt.env, tt.args...)
+			if code != exitUsage || !strings.Contains(stderr, tt.out) {
+				t.Errorf("exit %d, want %d with %q\nstdout: %s\nstderr: %s", code, exitUsage, tt.out, stdout, stderr)
+			}
+		})
+	}
+}
