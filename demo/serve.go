@@ -32,7 +32,11 @@ func Start(w *World, now func() time.Time) *Fakes {
 	f := &Fakes{World: w, JiraToken: newToken(), GitHubToken: newToken()}
 	f.Jira = jiratest.New(jiratest.Options{Deployment: jiratest.Cloud, Now: now, Email: JiraEmail, Token: f.JiraToken})
 	w.loadJira(f.Jira)
-	f.GitHub = githubtest.New(githubtest.Options{Now: now, Tokens: []string{f.GitHubToken}})
+	// GitHub's real budget is 5,000 requests an hour; a full sync reads every pull request's
+	// reviews, so a large world would wait an hour for its first page. The demo's fake is
+	// generous: room for several full syncs an hour at any scale.
+	f.GitHub = githubtest.New(githubtest.Options{Now: now, Tokens: []string{f.GitHubToken},
+		RateLimit: max(5000, 10*len(w.PRs))})
 	f.GitHub.Load(w.GitHubRepos())
 	return f
 }
