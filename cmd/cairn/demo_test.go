@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"html"
 	"io"
 	"net/http"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/cairn-dev/cairn"
 	"github.com/cairn-dev/cairn/demo"
+	"github.com/cairn-dev/cairn/publish/pages"
 	"github.com/cairn-dev/cairn/rollup"
 	"github.com/cairn-dev/cairn/store"
 )
@@ -130,9 +133,9 @@ func TestDemoCommand(t *testing.T) {
 	}
 
 	// Each program's page: its milestones, and the hostile summary as text only.
-	pages := map[string][]string{"checkout-v2": {"Mobile launch", "GA", "Beta"}, "platform-2027": {"API v3", "Infra migration"}}
+	named := map[string][]string{"checkout-v2": {"Mobile launch", "GA", "Beta"}, "platform-2027": {"API v3", "Infra migration"}}
 	hostileSeen := false
-	for slug, milestones := range pages {
+	for slug, milestones := range named {
 		code, body := get(t, base+"/programs/"+slug)
 		if code != http.StatusOK {
 			t.Fatalf("GET /programs/%s: %d\n%s", slug, code, body)
@@ -150,6 +153,7 @@ func TestDemoCommand(t *testing.T) {
 	if !hostileSeen {
 		t.Error("no page shows the hostile summary (escaped)")
 	}
+	demoPagesShowEveryCase(t, base)
 
 	code, body := get(t, base+"/metrics")
 	red := regexp.MustCompile(`(?m)^cairn_milestone_status\{[^}]*status="red"[^}]*\} 1$`)
@@ -331,4 +335,48 @@ func TestDemoUsageErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// demoPagesShowEveryCase reads the status pages as a TPM would: each case of the world with
+// its status lozenge, the reasons behind the red ones, and the work blocked across programs.
+func demoPagesShowEveryCase(t *testing.T, base string) {
+	t.Helper()
+	body := map[string]string{}
+	for _, slug := range []string{"checkout-v2", "platform-2027"} {
+		_, body[slug] = get(t, base+"/programs/"+slug)
+	}
+	want := map[string][]string{ // case -> acceptable lozenge classes
+		"done": {"done"}, "on track": {"green"}, "slipping": {"red", "amber"}, "overdue": {"red"},
+		"scope growth": {"amber", "red"}, "stalled": {"red"}, "no due date": {"none", "grey"},
+	}
+	for _, c := range demo.CaseList() {
+		page := body[pages.Slug(c.Program)]
+		got := lozengeOf(page, c.Milestone)
+		if !slices.Contains(want[c.Shows], got) {
+			t.Errorf("%s: %s / %s shows %q on its page, want one of %v", c.Shows, c.Program, c.Milestone, got, want[c.Shows])
+		}
+	}
+	for slug, texts := range map[string][]string{
+		"checkout-v2":   {"after the due date", "blocked by", "program Platform 2027"},
+		"platform-2027": {"has passed with", "Stalled:", "Scope grew"},
+	} {
+		for _, text := range texts {
+			if !strings.Contains(body[slug], text) {
+				t.Errorf("/programs/%s does not say %q", slug, text)
+			}
+		}
+	}
+}
+
+// lozengeOf returns the class of the first status lozenge after a milestone's linked name.
+func lozengeOf(page, milestone string) string {
+	i := strings.Index(page, ">"+html.EscapeString(milestone)+"</a>")
+	if i < 0 {
+		return "(milestone not on the page)"
+	}
+	m := regexp.MustCompile(`class="lozenge (\w+)"`).FindStringSubmatch(page[i:min(len(page), i+300)])
+	if m == nil {
+		return "(no status next to it)"
+	}
+	return m[1]
 }
