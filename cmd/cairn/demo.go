@@ -44,8 +44,9 @@ HTTP, the SQLite store, the rollup, /metrics, the status pages and the JSON API.
 After the first full sync and rollup it prints where to look.
 
 The world keeps moving: every minute (CAIRN_DEMO_TICK, e.g. 10s) a few issues
-change status, pull requests open, get reviewed and merge, and the growing
-milestone gains an issue; the connectors sync every minute, incrementally.
+change status, pull requests open, get reviewed and merge, and every fourth
+time the growing milestone gains an issue; the connectors sync every minute,
+incrementally.
 
 Nothing is written outside the temporary directory, which is removed on exit;
 --db keeps the database in a file of your choice instead. The same --seed and
