@@ -30,6 +30,8 @@ const envDemoTick = "CAIRN_DEMO_TICK"
 const (
 	demoDefaultTick = time.Minute
 	demoMaxScale    = 100
+	// The demo's data is disposable: Ctrl-C need not wait long for a sync to finish.
+	demoShutdownGrace = 5 * time.Second
 )
 
 func demoCommand() *command {
@@ -184,6 +186,7 @@ func startDemo(ctx context.Context, env Env, o *options) (_ *demoRun, err error)
 	// demo: every connector syncs in full now rather than only when it never succeeded.
 	d.main = NewMain(d.cfg, d.log)
 	d.main.DB, d.main.NoBootSync = d.db, true
+	d.main.ShutdownGrace = demoShutdownGrace
 	if err := d.main.Run(ctx); err != nil {
 		return nil, err
 	}
