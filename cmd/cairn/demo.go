@@ -30,8 +30,9 @@ const envDemoTick = "CAIRN_DEMO_TICK"
 const (
 	demoDefaultTick = time.Minute
 	demoMaxScale    = 100
-	// The demo's data is disposable: Ctrl-C need not wait long for a sync to finish.
-	demoShutdownGrace = 5 * time.Second
+	// The demo's data is disposable: Ctrl-C cancels a running sync after a second (what it
+	// stored stays consistent) instead of letting it finish.
+	demoShutdownGrace = time.Second
 )
 
 func demoCommand() *command {

@@ -85,8 +85,7 @@ func TestDemoCommand(t *testing.T) {
 		t.Skip("no SIGINT")
 	}
 	db := filepath.Join(t.TempDir(), "kept.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDemoChildProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), demoChildEnv+"=demo --addr 127.0.0.1:0 --seed 3 --db "+db, envDemoTick+"=1h")
+	cmd, tmp, cwd := demoChild(t, "demo --addr 127.0.0.1:0 --seed 3 --db "+db)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -185,6 +184,10 @@ func TestDemoCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Dir(configPath[1])); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the demo's directory %s is still there after exit (%v)", filepath.Dir(configPath[1]), err)
 	}
+	if !strings.HasPrefix(configPath[1], tmp) {
+		t.Errorf("the demo's config %s is not under TMPDIR %s", configPath[1], tmp)
+	}
+	assertEmpty(t, tmp, cwd)
 	kept, err := store.Open(context.Background(), db)
 	if err != nil {
 		t.Fatalf("--db %s: %v", db, err)
@@ -193,6 +196,70 @@ func TestDemoCommand(t *testing.T) {
 	if err := kept.IntegrityCheck(context.Background()); err != nil {
 		t.Errorf("--db after exit: %v", err)
 	}
+}
+
+// demoChild prepares `cairn demo args` as a child process with a TMPDIR and a working
+// directory of its own, both empty, which it returns.
+func demoChild(t *testing.T, args string) (cmd *exec.Cmd, tmp, cwd string) {
+	t.Helper()
+	tmp, cwd = t.TempDir(), t.TempDir()
+	cmd = exec.Command(os.Args[0], "-test.run=^TestDemoChildProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), demoChildEnv+"="+args, envDemoTick+"=1h", "TMPDIR="+tmp)
+	cmd.Dir = cwd
+	return cmd, tmp, cwd
+}
+
+// assertEmpty fails for every file left in dirs: the demo writes nothing outside its temporary
+// directory, which it removes.
+func assertEmpty(t *testing.T, dirs ...string) {
+	t.Helper()
+	for _, dir := range dirs {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			t.Errorf("the demo left %s in %s", e.Name(), dir)
+		}
+	}
+}
+
+// TestDemoInterruptedAtStart interrupts a demo during its first sync: it stops cleanly, with
+// exit code 0, and leaves nothing behind.
+func TestDemoInterruptedAtStart(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT")
+	}
+	cmd, tmp, cwd := demoChild(t, "demo --addr 127.0.0.1:0 --scale 20")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout lockedBuffer
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var logs strings.Builder
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		logs.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), "sync progress") { // the first full sync is under way
+			break
+		}
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, stderr)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("interrupted at start: %v, want exit 0\n%s", err, logs.String())
+	}
+	if strings.Contains(stdout.String(), "Ctrl-C to stop") {
+		t.Log("the demo was ready before the interrupt arrived")
+	}
+	assertEmpty(t, tmp, cwd)
 }
 
 // promtoolCheck lints an exposition with promtool check metrics, when promtool is installed
