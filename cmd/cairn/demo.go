@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cairn-dev/cairn"
@@ -189,6 +190,9 @@ func startDemo(ctx context.Context, env Env, o *options) (_ *demoRun, err error)
 	d.main.DB, d.main.NoBootSync = d.db, true
 	d.main.ShutdownGrace = demoShutdownGrace
 	if err := d.main.Run(ctx); err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("%w (another cairn? --addr 127.0.0.1:0 takes a free port)", err)
+		}
 		return nil, err
 	}
 	if _, err := d.main.Service.Sync(ctx, "all", true); err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -446,4 +447,16 @@ func lozengeOf(page, milestone string) string {
 		return "(no status next to it)"
 	}
 	return m[1]
+}
+
+func TestDemoAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	code, _, stderr := runCLI(t, nil, "demo", "--addr", ln.Addr().String())
+	if code != exitFailure || !strings.Contains(stderr, "--addr 127.0.0.1:0 takes a free port") {
+		t.Errorf("exit %d, want %d with a hint to pick another address\n%s", code, exitFailure, stderr)
+	}
 }
