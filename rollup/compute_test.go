@@ -303,3 +303,22 @@ func TestNewTeamForecastIsLowConfidence(t *testing.T) {
 		t.Errorf("got throughput %v status %s history %d, want [0 0 1 0] low_confidence 4", f.Throughput, f.Status, f.HistoryWeeks)
 	}
 }
+
+// A finished milestone "completes" on the day of its last done item: its forecast dates are
+// that day, and P(on time) says whether that beat the due date.
+func TestComputeDoneMilestoneForecast(t *testing.T) {
+	data := smallWorld()
+	data.Issues[5].Labels = []string{"early"} // PAY-6, last done on 2026-10-12
+	for _, tt := range []struct {
+		due    string
+		onTime float64
+	}{{"2026-10-20", 1}, {"2026-10-09", 0}} {
+		spec := Spec{Programs: []ProgramSpec{{Name: "P", Milestones: []MilestoneSpec{
+			{Name: "Early", Labels: []string{"early"}, Due: at(tt.due)}}}}, Trials: 100}
+		m := Compute(Input{Data: data}, spec, testAsOf).Program("P").Milestone("Early")
+		f := m.Forecast
+		if m.Status != StatusDone || !f.P50.Equal(at("2026-10-12")) || f.OnTime == nil || *f.OnTime != tt.onTime {
+			t.Errorf("due %s: got status %s, P50 %v, on time %v; want done, 2026-10-12, %v", tt.due, m.Status, f.P50, f.OnTime, tt.onTime)
+		}
+	}
+}

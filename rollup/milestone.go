@@ -139,6 +139,11 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 	in := ForecastInput{Remaining: m.Scope.Remaining(), WeeklyThroughput: tp,
 		ScopeGrowth: growth, Start: dayStart(c.asOf), Due: m.Due,
 		Trials: c.spec.Trials, Seed: ForecastSeed(program, ms.Name, y, wk)}
+	if in.Remaining == 0 && !m.LastProgress.IsZero() {
+		// Finished work "completes" on the day its last item was done, not today: the page
+		// shows that date, and P(on time) says whether it beat the due date.
+		in.Start = dayStart(m.LastProgress)
+	}
 	m.Forecast = Summarize(RunForecast(in), in)
 
 	order := make([]int32, 0, len(refs))
