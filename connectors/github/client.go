@@ -111,8 +111,9 @@ func New(opts Options) (*Client, error) {
 		now:        opts.Now,
 		maxRetries: opts.MaxRetries,
 		onWait:     opts.OnWait,
+		timeout:    timeout,
 	}
-	c := gh.NewClient(&http.Client{Transport: rt, Timeout: timeout})
+	c := gh.NewClient(&http.Client{Transport: rt})
 	c.BaseURL = baseURL
 	c.UploadURL = baseURL
 	return &Client{

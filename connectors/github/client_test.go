@@ -3,6 +3,7 @@ package github_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -153,5 +154,42 @@ func TestNewRejectsMissingAuthAndBadURL(t *testing.T) {
 				t.Error("New succeeded; want an error")
 			}
 		})
+	}
+}
+
+// The per-request timeout bounds each attempt, never the wait for a rate limit: a Retry-After
+// longer than the timeout is waited out, and the call succeeds.
+func TestTimeoutDoesNotCoverRateLimitWaits(t *testing.T) {
+	srv := githubtest.New(githubtest.Options{})
+	t.Cleanup(srv.Close)
+	srv.Load(githubtest.Generate(githubtest.GenOptions{PRsPerRepo: 3, Seed: 1}))
+	srv.Inject(githubtest.Fault429, "/pulls", 1, 1)
+	var waited time.Duration
+	client, err := ghc.New(ghc.Options{
+		BaseURL:    srv.EnterpriseURL(),
+		Token:      "ghp_topsecret",
+		HTTPClient: &http.Client{Timeout: 200 * time.Millisecond},
+		MaxRetries: 2,
+		// Each wait really sleeps longer than the per-request timeout.
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			waited += d
+			select {
+			case <-time.After(400 * time.Millisecond):
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := githubtest.Generate(githubtest.GenOptions{PRsPerRepo: 3, Seed: 1})[0].FullName()
+	prs, _, err := client.PullRequests(context.Background(), repo, 1, nil)
+	if err != nil {
+		t.Fatalf("got %v, want the 429 waited out", err)
+	}
+	if len(prs) == 0 || waited == 0 {
+		t.Errorf("got %d PRs after waiting %v, want PRs after a wait", len(prs), waited)
 	}
 }

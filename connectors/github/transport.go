@@ -40,6 +40,10 @@ type rateTransport struct {
 	now        func() time.Time
 	maxRetries int
 	onWait     func(d time.Duration)
+	// timeout bounds each attempt (request and body). It lives here, not on the http.Client,
+	// because a client timeout would also cover the waits for a rate-limit reset and fail a
+	// sync that only had to wait.
+	timeout time.Duration
 
 	mu        sync.Mutex
 	remaining int
@@ -55,11 +59,16 @@ func (t *rateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		start := t.now()
-		resp, err := t.base.RoundTrip(req)
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if t.timeout > 0 {
+			actx, cancel = context.WithTimeout(ctx, t.timeout)
+		}
+		resp, err := t.base.RoundTrip(req.WithContext(actx))
 		t.mu.Lock()
 		t.requests++
 		t.mu.Unlock()
 		if err != nil {
+			cancel()
 			t.obs.ObserveRequest(cairn.ConnectorGitHub, 0, t.now().Sub(start))
 			if ctx.Err() != nil || attempt >= t.maxRetries || req.Method != http.MethodGet {
 				return nil, err
@@ -74,14 +83,28 @@ func (t *rateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		d, retry := t.classify(resp, attempt)
 		if !retry || attempt >= t.maxRetries {
 			resp.Header.Del(hdrReset)
+			resp.Body = cancelOnClose{resp.Body, cancel}
 			return resp, nil
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+		cancel()
 		if err := t.wait(ctx, d); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// cancelOnClose releases an attempt's timeout once its body has been read and closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 func (t *rateTransport) wait(ctx context.Context, d time.Duration) error {
