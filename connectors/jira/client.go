@@ -157,8 +157,8 @@ func New(o Options) (*Client, error) {
 	if o.Email != "" {
 		c.secrets = append(c.secrets, o.Email)
 	}
-	rt := &retryTransport{base: auth, c: c}
-	c.hc = &http.Client{Transport: rt, Timeout: timeout}
+	rt := &retryTransport{base: auth, c: c, timeout: timeout}
+	c.hc = &http.Client{Transport: rt}
 	c.jc, err = gojira.NewClient(c.hc, u.String()+"/")
 	if err != nil {
 		return nil, fmt.Errorf("jira base url: %w", err)

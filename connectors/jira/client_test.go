@@ -485,3 +485,30 @@ func TestNewValidates(t *testing.T) {
 		}
 	}
 }
+
+// The request timeout bounds each attempt, never the Retry-After wait between attempts.
+func TestTimeoutDoesNotCoverRetryWaits(t *testing.T) {
+	e := newEnv(t, jiratest.Cloud, jiratest.Options{}, Options{})
+	e.srv.PutIssue(cairn.Issue{Key: "OPS-1", Created: t0})
+	e.srv.Inject(jiratest.Fault429, "/search/jql", 1, 1)
+	c, err := New(Options{
+		BaseURL: e.srv.BaseURL(), Deployment: DeploymentCloud, Email: testEmail, Token: testToken,
+		HTTPClient: &http.Client{Timeout: 200 * time.Millisecond}, MaxRetries: 2,
+		// The wait really sleeps longer than the timeout.
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			select {
+			case <-time.After(400 * time.Millisecond):
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Search(context.Background(), "project = OPS", "")
+	if err != nil || len(p.Issues) != 1 {
+		t.Fatalf("got %d issues, %v; want the 429 waited out and 1 issue", len(p.Issues), err)
+	}
+}

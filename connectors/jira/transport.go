@@ -1,6 +1,7 @@
 package jira
 
 import (
+	"context"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -20,6 +21,9 @@ import (
 type retryTransport struct {
 	base http.RoundTripper
 	c    *Client
+	// timeout bounds each attempt (request and body). It lives here, not on the http.Client,
+	// because a client timeout would also cover the Retry-After waits between attempts.
+	timeout time.Duration
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -37,8 +41,13 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		start := o.Now()
 		t.c.reqs.Add(1)
-		resp, err := t.base.RoundTrip(r)
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if t.timeout > 0 {
+			actx, cancel = context.WithTimeout(ctx, t.timeout)
+		}
+		resp, err := t.base.RoundTrip(r.WithContext(actx))
 		if err != nil {
+			cancel()
 			o.Observer.ObserveRequest(cairn.ConnectorJira, 0, o.Now().Sub(start))
 			if ctx.Err() != nil || attempt >= o.MaxRetries {
 				return nil, err
@@ -52,14 +61,28 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.noteRate(resp.Header)
 		wait, retry := t.classify(resp, attempt)
 		if !retry || attempt >= o.MaxRetries {
+			resp.Body = cancelOnClose{resp.Body, cancel}
 			return resp, nil
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
+		cancel()
 		if werr := o.Sleep(ctx, wait); werr != nil {
 			return nil, werr
 		}
 	}
+}
+
+// cancelOnClose releases an attempt's timeout once its body has been read and closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // classify says whether a response is worth retrying and after how long.
