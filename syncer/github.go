@@ -374,12 +374,20 @@ func (r *repoRun) details(ctx context.Context, prs []cairn.PullRequest) ([]cairn
 	}
 	close(work)
 	wg.Wait()
+	// The first failure cancels its siblings, which then fail with context.Canceled: report
+	// the failure that caused it, not a sibling's cancellation.
+	failed := -1
+	for i, err := range errs {
+		if err != nil && (failed < 0 || errors.Is(errs[failed], context.Canceled) && !errors.Is(err, context.Canceled)) {
+			failed = i
+		}
+	}
+	if failed >= 0 {
+		return nil, nil, fmt.Errorf("pull request %d: %w", prs[failed].Number, errs[failed])
+	}
 	var allReviews []cairn.Review
 	var allLinks []cairn.PRIssueLink
 	for i := range prs {
-		if errs[i] != nil {
-			return nil, nil, fmt.Errorf("pull request %d: %w", prs[i].Number, errs[i])
-		}
 		allReviews = append(allReviews, reviews[i]...)
 		allLinks = append(allLinks, links[i]...)
 	}

@@ -654,3 +654,16 @@ func TestGitHubOwnerWildcardSkipsArchived(t *testing.T) {
 		})
 	}
 }
+
+// A failed review fetch cancels its siblings; the run reports the failure, not a sibling's
+// cancellation.
+func TestGitHubDetailsReportTheCause(t *testing.T) {
+	for range 5 {
+		e := newEnv(t, small(40), envOptions{client: ghc.Options{MaxRetries: -1}})
+		e.srv.Inject(githubtest.FaultMalformed, "/reviews", 1, 0)
+		_, err := e.runner("acme/repo00").Run(context.Background(), false)
+		if !errorsIs(err, cairn.ErrMalformed) || errorsIs(err, context.Canceled) {
+			t.Fatalf("got %v, want the malformed review page as the cause", err)
+		}
+	}
+}
