@@ -130,8 +130,23 @@ func (g *GitHub) Run(ctx context.Context, full bool) (Result, error) {
 		if len(errs) == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return errors.Join(errs...)
+		return errors.Join(causes(errs)...)
 	})
+}
+
+// causes drops the cancellations a failure caused in its siblings, so the run's error names
+// what went wrong; when every error is a cancellation (the run was stopped), it keeps them all.
+func causes(errs []error) []error {
+	var out []error
+	for _, err := range errs {
+		if !errors.Is(err, context.Canceled) {
+			out = append(out, err)
+		}
+	}
+	if len(out) == 0 {
+		return errs
+	}
+	return out
 }
 
 // expand turns the configured repos into a sorted, de-duplicated list, listing owner/* scopes
@@ -376,14 +391,14 @@ func (r *repoRun) details(ctx context.Context, prs []cairn.PullRequest) ([]cairn
 	wg.Wait()
 	// The first failure cancels its siblings, which then fail with context.Canceled: report
 	// the failure that caused it, not a sibling's cancellation.
-	failed := -1
+	var failed []error
 	for i, err := range errs {
-		if err != nil && (failed < 0 || errors.Is(errs[failed], context.Canceled) && !errors.Is(err, context.Canceled)) {
-			failed = i
+		if err != nil {
+			failed = append(failed, fmt.Errorf("pull request %d: %w", prs[i].Number, err))
 		}
 	}
-	if failed >= 0 {
-		return nil, nil, fmt.Errorf("pull request %d: %w", prs[failed].Number, errs[failed])
+	if failed = causes(failed); len(failed) > 0 {
+		return nil, nil, failed[0]
 	}
 	var allReviews []cairn.Review
 	var allLinks []cairn.PRIssueLink

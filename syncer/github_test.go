@@ -667,3 +667,14 @@ func TestGitHubDetailsReportTheCause(t *testing.T) {
 		}
 	}
 }
+
+// When one repo fails, the others it cancels are not reported as failures of their own.
+func TestGitHubRunErrorNamesTheFailingRepo(t *testing.T) {
+	data := githubtest.Generate(githubtest.GenOptions{Repos: 3, PRsPerRepo: 230, IssuesPerRepo: 60, Seed: 40})
+	e := newEnv(t, data, envOptions{client: ghc.Options{MaxRetries: -1}})
+	e.srv.Inject(githubtest.FaultMalformed, "/repos/acme/repo01/pulls", 1, 0)
+	_, err := e.runner("acme/repo00", "acme/repo01", "acme/repo02").Run(context.Background(), false)
+	if !errorsIs(err, cairn.ErrMalformed) || strings.Contains(err.Error(), "canceled") || !strings.Contains(err.Error(), "repo acme/repo01") {
+		t.Fatalf("got %v, want only acme/repo01's malformed page", err)
+	}
+}
