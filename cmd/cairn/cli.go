@@ -82,13 +82,14 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 func commands() []*command {
+	// In the order a user meets them: try it, run it, the one-shot jobs, then the helpers.
 	return []*command{
-		versionCommand(),
-		checkCommand(),
-		syncCommand(),
-		reportCommand(),
 		demoCommand(),
 		serveCommand(),
+		syncCommand(),
+		reportCommand(),
+		checkCommand(),
+		versionCommand(),
 	}
 }
 
