@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/cairn-dev/cairn"
 )
@@ -22,8 +23,13 @@ import (
 // JSON {"error": "..."} when the request accepts application/json: 404 for an unknown program
 // or week, 400 for a malformed week, 503 before the first rollup has stored a report. Mount it
 // at the server's root or under a prefix with http.StripPrefix.
+//
+// When src is also a Versioner, pages are rendered once per stored report (and at most every
+// minute) and served from memory in between; see Versioner.
 func NewHandler(src Source, opts Options) http.Handler {
-	h := &handler{src: src, opts: opts.withDefaults()}
+	h := &handler{src: src, opts: opts.withDefaults(), cache: newPageCache(time.Now)}
+	h.versions, _ = src.(Versioner)
+	h.renderer, h.rendererErr = NewRenderer(h.opts)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /programs", h.index)
 	mux.HandleFunc("GET /programs/{$}", h.index)
@@ -36,8 +42,40 @@ func NewHandler(src Source, opts Options) http.Handler {
 }
 
 type handler struct {
-	src  Source
-	opts Options
+	src         Source
+	versions    Versioner // nil: no cache
+	opts        Options
+	renderer    *Renderer
+	rendererErr error
+	cache       *pageCache
+}
+
+// cached serves the answer for key from the cache when the source tells the latest version,
+// and renders it with render (which writes errors itself and returns nil) otherwise.
+func (h *handler) cached(w http.ResponseWriter, req *http.Request, key string, render func() *cachedPage) {
+	var p *cachedPage
+	version := ""
+	if h.versions != nil {
+		var err error
+		if version, err = h.versions.LatestReportVersion(req.Context()); err != nil {
+			version = "" // no report yet, or the check failed: render, which reports it
+		}
+	}
+	if version == "" {
+		p = render()
+	} else {
+		p = h.cache.get(req.Context(), key, version, func() (*cachedPage, bool) {
+			p := render()
+			return p, p != nil
+		})
+	}
+	switch {
+	case p == nil: // render wrote the error, or the client went away
+	case p.code == http.StatusOK:
+		h.write(w, http.StatusOK, "text/html; charset=utf-8", p.body)
+	default:
+		h.error(w, req, p.code, p.msg)
+	}
 }
 
 func (h *handler) page(w http.ResponseWriter, req *http.Request) {
@@ -46,25 +84,32 @@ func (h *handler) page(w http.ResponseWriter, req *http.Request) {
 		h.error(w, req, http.StatusBadRequest, "a week looks like 2026-W48")
 		return
 	}
+	h.cached(w, req, "page\x00"+week+"\x00"+program, func() *cachedPage {
+		return h.renderPage(w, req, program, week)
+	})
+}
+
+// renderPage loads and renders a program's page; on a load or render error it writes the
+// error and returns nil.
+func (h *handler) renderPage(w http.ResponseWriter, req *http.Request, program, week string) *cachedPage {
 	in, err := Load(req.Context(), h.src, week, h.opts.HistoryDays, program)
 	if err != nil {
 		h.loadError(w, req, week, err)
-		return
+		return nil
 	}
 	name, ok := programName(in, program)
 	if !ok {
-		h.error(w, req, http.StatusNotFound, fmt.Sprintf("no program %q in the report for %s", program, in.Report.Week))
-		return
+		return &cachedPage{code: http.StatusNotFound, msg: fmt.Sprintf("no program %q in the report for %s", program, in.Report.Week)}
 	}
-	r, err := NewRenderer(h.opts)
+	err = h.rendererErr
 	if err == nil {
 		var body []byte
-		if body, err = r.Render(in.Report, in.Previous, in.Snapshots, name, FormatHTML); err == nil {
-			h.write(w, http.StatusOK, "text/html; charset=utf-8", body)
-			return
+		if body, err = h.renderer.Render(in.Report, in.Previous, in.Snapshots, name, FormatHTML); err == nil {
+			return &cachedPage{code: http.StatusOK, body: body}
 		}
 	}
 	h.fail(w, req, err)
+	return nil
 }
 
 var indexTemplate = template.Must(template.New("index").Parse(`<!DOCTYPE html>
@@ -77,10 +122,19 @@ var indexTemplate = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 `))
 
 func (h *handler) index(w http.ResponseWriter, req *http.Request) {
+	// The links differ with and without the trailing slash: two entries.
+	key := "index"
+	if strings.HasSuffix(req.URL.Path, "/") {
+		key = "index/"
+	}
+	h.cached(w, req, key, func() *cachedPage { return h.renderIndex(w, req) })
+}
+
+func (h *handler) renderIndex(w http.ResponseWriter, req *http.Request) *cachedPage {
 	report, err := h.src.LatestReport(req.Context())
 	if err != nil {
 		h.loadError(w, req, "", err)
-		return
+		return nil
 	}
 	type entry struct {
 		Name, Slug string
@@ -103,9 +157,9 @@ func (h *handler) index(w http.ResponseWriter, req *http.Request) {
 	var buf bytes.Buffer
 	if err := indexTemplate.Execute(&buf, data); err != nil {
 		h.fail(w, req, err)
-		return
+		return nil
 	}
-	h.write(w, http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
+	return &cachedPage{code: http.StatusOK, body: buf.Bytes()}
 }
 
 // loadError maps a failed load: no report at all is 503 (the first rollup has not run), a
