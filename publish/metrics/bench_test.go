@@ -60,7 +60,7 @@ func BenchmarkScrape(b *testing.B) {
 		src := StoredReports{DB: db}
 		c := New(src, Options{})
 		// A new collector per scrape would measure registration too; instead drop the cache.
-		benchScrapeEach(b, c, func() { c.mu.Lock(); c.cached = nil; c.mu.Unlock() })
+		benchScrapeEach(b, c, func() { c.mu.Lock(); c.cur = nil; c.mu.Unlock() })
 	})
 }
 

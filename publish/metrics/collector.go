@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/cairn-dev/cairn"
 	"github.com/cairn-dev/cairn/rollup"
@@ -41,15 +42,27 @@ type Options struct {
 }
 
 // Collector is a prometheus.Collector over the latest stored rollup report. It is safe for
-// concurrent scrapes: they share one read of the source.
+// concurrent scrapes: they share one read of the source. Handler serves it faster than a
+// registry can.
 type Collector struct {
 	src  Source
 	opts Options
 
-	mu      sync.Mutex          // serialises reads of the source and guards the cache
-	cached  []prometheus.Metric // the latest report's metrics; const metrics are immutable
+	load sync.Mutex // serialises reads of the source
+
+	mu  sync.Mutex     // guards cur
+	cur *reportMetrics // the latest report's metrics, nil before the first read
+}
+
+// reportMetrics are one report's metrics, rendered once; const metrics are immutable. Handler
+// adds their encodings, once per format asked for.
+type reportMetrics struct {
+	metrics []prometheus.Metric
 	version string
 	loaded  time.Time
+
+	mu      sync.Mutex
+	encoded map[expfmt.Format][]byte
 }
 
 var _ prometheus.Collector = (*Collector)(nil)
@@ -105,34 +118,55 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 // (zero when cached). The metrics are rendered once per report: a scrape between two rollups
 // only sends them.
 func (c *Collector) metrics(ctx context.Context) ([]prometheus.Metric, time.Duration, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	cur, read, err := c.latest(ctx)
+	if cur == nil {
+		return nil, read, err
+	}
+	return cur.metrics, read, err
+}
+
+// latest is metrics with the rendered report (nil when none was ever read).
+func (c *Collector) latest(ctx context.Context) (*reportMetrics, time.Duration, error) {
+	c.load.Lock()
+	defer c.load.Unlock()
 	now := c.opts.Now()
+	cur := c.current()
 	version := ""
 	if v, ok := c.src.(versioner); ok {
 		ver, err := v.LatestReportVersion(ctx)
 		if err != nil {
 			return c.onError(err), 0, err
 		}
-		if c.cached != nil && ver == c.version {
-			return c.cached, 0, nil
+		if cur != nil && ver == cur.version {
+			return cur, 0, nil
 		}
 		version = ver
-	} else if c.cached != nil && now.Sub(c.loaded) < c.opts.MaxAge {
-		return c.cached, 0, nil
+	} else if cur != nil && now.Sub(cur.loaded) < c.opts.MaxAge {
+		return cur, 0, nil
 	}
 	r, err := c.src.LatestReport(ctx)
 	if err != nil {
 		return c.onError(err), c.opts.Now().Sub(now), err
 	}
-	c.cached, c.version, c.loaded = render(r), version, now
-	return c.cached, c.opts.Now().Sub(now), nil
+	cur = &reportMetrics{metrics: render(r), version: version, loaded: now}
+	c.mu.Lock()
+	c.cur = cur
+	c.mu.Unlock()
+	return cur, c.opts.Now().Sub(now), nil
+}
+
+func (c *Collector) current() *reportMetrics {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cur
 }
 
 // onError drops the cache when no report exists any more and keeps it otherwise.
-func (c *Collector) onError(err error) []prometheus.Metric {
+func (c *Collector) onError(err error) *reportMetrics {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if errors.Is(err, cairn.ErrNotFound) {
-		c.cached, c.version = nil, ""
+		c.cur = nil
 	}
-	return c.cached
+	return c.cur
 }

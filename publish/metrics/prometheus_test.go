@@ -19,7 +19,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // This file runs a real Prometheus (the binary .ci/run installs) against the collector: it
@@ -317,10 +316,10 @@ func TestRealPrometheus(t *testing.T) {
 	}
 	bin := needTool(t, "prometheus")
 	now := time.Now()
+	// As cairn serve serves them: the service's series live, the report's through Handler.
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(New(newFixed(testReport(now)), Options{}))
 	serviceHealth(reg, now)
-	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv := httptest.NewServer(Handler(reg, New(newFixed(testReport(now)), Options{})))
 	defer srv.Close()
 
 	p := startPrometheus(t, bin, strings.TrimPrefix(srv.URL, "http://"))
