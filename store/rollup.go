@@ -26,7 +26,8 @@ type RollupData struct {
 	// DataAsOf is the last successful sync per connector.
 	DataAsOf map[string]time.Time
 
-	pending []pendingTransition // status changes read, not yet attached
+	pending []pendingTransition    // status changes read, not yet attached
+	cats    []cairn.StatusCategory // pendingTransition's category codes
 }
 
 // RollupIssue is a Jira issue as the rollup sees it.
@@ -175,44 +176,77 @@ func each(ctx context.Context, tx *sql.Tx, query string, scan func(*sql.Rows) er
 	return rows.Err()
 }
 
-func loadIssues(ctx context.Context, tx *sql.Tx, d *RollupData) error {
-	intern := map[string]string{} // project keys, types, statuses, priorities repeat
-	in := func(b sql.RawBytes) string {
-		if v, ok := intern[string(b)]; ok {
-			return v
-		}
-		v := string(b)
-		intern[v] = v
+// interner makes one copy of each distinct string (project keys, types, statuses, priorities,
+// assignees, epic keys repeat across a million rows) and one slice per distinct JSON list
+// (labels, components). The shared slices are clipped (cap = len), so an append by a reader
+// copies instead of writing into another issue's list.
+type interner struct {
+	strs  map[string]string
+	lists map[string][]string
+}
+
+func newInterner() *interner {
+	return &interner{strs: map[string]string{}, lists: map[string][]string{}}
+}
+
+func (in *interner) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if v, ok := in.strs[string(b)]; ok {
 		return v
 	}
+	v := string(b)
+	in.strs[v] = v
+	return v
+}
+
+// list parses a JSON list column; "[]" is nil.
+func (in *interner) list(b []byte) []string {
+	if string(b) == "[]" || len(b) == 0 {
+		return nil
+	}
+	if v, ok := in.lists[string(b)]; ok {
+		return v
+	}
+	v := ParseJSONList(string(b))
+	for i, e := range v {
+		v[i] = in.str([]byte(e))
+	}
+	v = slices.Clip(v)
+	in.lists[string(b)] = v
+	return v
+}
+
+func loadIssues(ctx context.Context, tx *sql.Tx, d *RollupData) error {
+	in := newInterner()
 	n, err := rowCount(ctx, tx, "jira_issues")
 	if err != nil {
 		return err
 	}
 	d.Issues = make([]RollupIssue, 0, n)
+	// The scan targets live outside the row callback and are reused for every row: declared
+	// inside, each row's would escape to the heap (Scan takes pointers through interfaces), a
+	// garbage RollupIssue and a dozen buffers per issue.
+	var is RollupIssue
+	var project, typ, status, cat, assignee, priority, labels, comps, epic, parent, created, updated, resolved sql.RawBytes
+	var points sql.NullFloat64
+	dest := []any{&is.ID, &is.Key, &project, &typ, &is.Subtask, &is.Summary, &status,
+		&cat, &assignee, &priority, &labels, &comps, &points, &epic, &parent, &is.Flagged,
+		&created, &updated, &resolved}
 	return each(ctx, tx, `SELECT id, key, project_key, issue_type, subtask, summary, status,
 		status_category, assignee, priority, labels, components, story_points, epic_key, parent_key,
 		flagged, created_at, updated_at, resolved_at
 		FROM jira_issues WHERE deleted_at IS NULL ORDER BY id`, func(r *sql.Rows) error {
-		var is RollupIssue
-		var project, typ, status, cat, priority, labels, comps, created, updated, resolved sql.RawBytes
-		var assignee, epic, parent sql.NullString
-		var points sql.NullFloat64
-		if err := r.Scan(&is.ID, &is.Key, &project, &typ, &is.Subtask, &is.Summary, &status,
-			&cat, &assignee, &priority, &labels, &comps, &points, &epic, &parent, &is.Flagged,
-			&created, &updated, &resolved); err != nil {
+		is = RollupIssue{}
+		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		is.Project, is.Type, is.Status, is.Priority = in(project), in(typ), in(status), in(priority)
+		is.Project, is.Type, is.Status, is.Priority = in.str(project), in.str(typ), in.str(status), in.str(priority)
 		is.Category = category(cat)
-		is.Assignee, is.EpicKey, is.ParentKey = assignee.String, epic.String, parent.String
+		is.Assignee, is.EpicKey, is.ParentKey = in.str(assignee), in.str(epic), in.str(parent)
 		is.Points, is.Estimated = points.Float64, points.Valid
-		if string(labels) != "[]" {
-			is.Labels = ParseJSONList(string(labels))
-		}
-		if string(comps) != "[]" {
-			is.Components = ParseJSONList(string(comps))
-		}
+		is.Labels, is.Components = in.list(labels), in.list(comps)
 		is.Created, is.Updated, is.Resolved = parseBytes(created), parseBytes(updated), parseBytes(resolved)
 		d.Issues = append(d.Issues, is)
 		return nil
@@ -237,10 +271,12 @@ func (d *RollupData) issueIndex(id int64) int {
 }
 
 // pendingTransition is a status change read before its issue is known (the lanes run side by
-// side).
+// side). It is kept small (a million issues have millions of changes): the categories are
+// indexes into RollupData.cats.
 type pendingTransition struct {
-	issueID int64
-	t       RollupTransition
+	issueID  int64
+	at       time.Time
+	from, to uint8
 }
 
 func loadTransitions(ctx context.Context, tx *sql.Tx, d *RollupData) error {
@@ -251,15 +287,29 @@ func loadTransitions(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 		return err
 	}
 	d.pending = make([]pendingTransition, 0, n)
+	d.cats = []cairn.StatusCategory{"", cairn.CategoryNew, cairn.CategoryIndeterminate, cairn.CategoryDone}
+	code := func(b []byte) uint8 {
+		c := category(b)
+		for i, k := range d.cats {
+			if k == c {
+				return uint8(i)
+			}
+		}
+		if len(d.cats) == 256 { // not a Jira category: 252 distinct ones cannot happen
+			return 0
+		}
+		d.cats = append(d.cats, c)
+		return uint8(len(d.cats) - 1)
+	}
+	var id int64
+	var at, from, to sql.RawBytes // reused: see loadIssues
+	dest := []any{&id, &at, &from, &to}
 	return each(ctx, tx, `SELECT issue_id, at, from_category, to_category
 		FROM jira_status_changes`, func(r *sql.Rows) error {
-		var p pendingTransition
-		var at, from, to sql.RawBytes
-		if err := r.Scan(&p.issueID, &at, &from, &to); err != nil {
+		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		p.t.At, p.t.From, p.t.To = parseBytes(at), category(from), category(to)
-		d.pending = append(d.pending, p)
+		d.pending = append(d.pending, pendingTransition{issueID: id, at: parseBytes(at), from: code(from), to: code(to)})
 		return nil
 	})
 }
@@ -278,14 +328,22 @@ func (d *RollupData) attachTransitions() {
 			counts[li]++
 		}
 	}
+	// One backing array for all lists, each clipped to its own length.
+	total := 0
+	for _, n := range counts {
+		total += int(n)
+	}
+	all := make([]RollupTransition, total)
+	off := 0
 	for i, n := range counts {
 		if n > 0 {
-			d.Issues[i].Transitions = make([]RollupTransition, 0, n)
+			d.Issues[i].Transitions = all[off : off : off+int(n)]
+			off += int(n)
 		}
 	}
 	for k, p := range d.pending {
 		if i := idx[k]; i >= 0 {
-			d.Issues[i].Transitions = append(d.Issues[i].Transitions, p.t)
+			d.Issues[i].Transitions = append(d.Issues[i].Transitions, RollupTransition{At: p.at, From: d.cats[p.from], To: d.cats[p.to]})
 		}
 	}
 	d.pending = nil
@@ -355,18 +413,37 @@ func parseBytes(b []byte) time.Time {
 	return ParseTime(sql.NullString{String: string(b), Valid: true})
 }
 
+// idLists appends ids to issues' lists (versions, sprints). Most issues have one, so a first
+// id gets a shared one-element slice of capacity 1 (one per distinct id, not one per issue):
+// appending a second id to it copies, so no list ever writes into another.
+type idLists map[int64][]int64
+
+func (c idLists) add(list []int64, id int64) []int64 {
+	if len(list) > 0 {
+		return append(list, id)
+	}
+	one, ok := c[id]
+	if !ok {
+		one = []int64{id}
+		c[id] = one
+	}
+	return one
+}
+
 func loadIssueVersions(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 	last, idx := int64(-1), -1
+	lists := idLists{}
+	var id, v int64
+	dest := []any{&id, &v}
 	return each(ctx, tx, `SELECT issue_id, version_id FROM jira_issue_versions ORDER BY issue_id`, func(r *sql.Rows) error {
-		var id, v int64
-		if err := r.Scan(&id, &v); err != nil {
+		if err := r.Scan(dest...); err != nil {
 			return err
 		}
 		if id != last {
 			last, idx = id, d.issueIndex(id)
 		}
 		if idx >= 0 {
-			d.Issues[idx].VersionIDs = append(d.Issues[idx].VersionIDs, v)
+			d.Issues[idx].VersionIDs = lists.add(d.Issues[idx].VersionIDs, v)
 		}
 		return nil
 	})
@@ -374,16 +451,18 @@ func loadIssueVersions(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 
 func loadIssueSprints(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 	last, idx := int64(-1), -1
+	lists := idLists{}
+	var id, s int64
+	dest := []any{&id, &s}
 	return each(ctx, tx, `SELECT issue_id, sprint_id FROM jira_issue_sprints ORDER BY issue_id`, func(r *sql.Rows) error {
-		var id, s int64
-		if err := r.Scan(&id, &s); err != nil {
+		if err := r.Scan(dest...); err != nil {
 			return err
 		}
 		if id != last {
 			last, idx = id, d.issueIndex(id)
 		}
 		if idx >= 0 {
-			d.Issues[idx].SprintIDs = append(d.Issues[idx].SprintIDs, s)
+			d.Issues[idx].SprintIDs = lists.add(d.Issues[idx].SprintIDs, s)
 		}
 		return nil
 	})
@@ -432,20 +511,22 @@ func loadPRs(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 		return err
 	}
 	d.PRs = make([]RollupPR, 0, n)
+	in := newInterner() // repos, states, authors, milestones and label lists repeat
+	var p RollupPR      // reused: see loadIssues
+	var repo, state, author, ms, labels sql.RawBytes
+	var created, updated string
+	var closed, merged sql.NullString
+	dest := []any{&repo, &p.Number, &p.Title, &state, &p.Draft, &author, &ms, &labels,
+		&created, &updated, &closed, &merged}
 	return each(ctx, tx, `SELECT repo, number, title, state, draft, author, milestone, labels,
 		created_at, updated_at, closed_at, merged_at
 		FROM github_pull_requests WHERE deleted_at IS NULL ORDER BY repo, number`, func(r *sql.Rows) error {
-		var p RollupPR
-		var author, ms, closed, merged sql.NullString
-		var labels, created, updated string
-		if err := r.Scan(&p.Repo, &p.Number, &p.Title, &p.State, &p.Draft, &author, &ms, &labels,
-			&created, &updated, &closed, &merged); err != nil {
+		p = RollupPR{}
+		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		p.Author, p.Milestone = author.String, ms.String
-		if labels != "[]" {
-			p.Labels = ParseJSONList(labels)
-		}
+		p.Repo, p.State, p.Author, p.Milestone = in.str(repo), in.str(state), in.str(author), in.str(ms)
+		p.Labels = in.list(labels)
 		p.Created, p.Updated = parseText(created), parseText(updated)
 		p.Closed, p.Merged = ParseTime(closed), ParseTime(merged)
 		d.PRs = append(d.PRs, p)
