@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/cairn-dev/cairn/store"
@@ -36,6 +37,10 @@ func Run(ctx context.Context, db *store.DB, spec Spec, asOf time.Time) (*Report,
 		in.History = append(in.History, back...)
 	}
 	r := Compute(in, spec, asOf)
+	// The loaded data (most of the heap) is garbage from here (in and data are dead), but the
+	// collector paces itself by the heap it last saw live, so the encoder's buffers would grow
+	// the heap past it. One collection now lets the encoding reuse the data's memory.
+	runtime.GC()
 	body, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("rollup: encode report: %w", err)
