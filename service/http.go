@@ -11,6 +11,7 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,12 +41,16 @@ func (s *Service) routes() *http.ServeMux {
 		io.WriteString(w, "ok\n")
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
-		Registry:          s.reg, // promhttp_metric_handler_errors_total
-		ErrorHandling:     promhttp.ContinueOnError,
-		ErrorLog:          promLogger{s},
-		EnableOpenMetrics: true,
-	}))
+	// A route of the caller's for /metrics replaces the registry's handler: cairn serve sends
+	// the registry and then the rollup's cached series (metrics.Handler).
+	if !slices.ContainsFunc(s.opts.Routes, func(r Route) bool { return r.Pattern == "GET /metrics" || r.Pattern == "/metrics" }) {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
+			Registry:          s.reg, // promhttp_metric_handler_errors_total
+			ErrorHandling:     promhttp.ContinueOnError,
+			ErrorLog:          promLogger{s},
+			EnableOpenMetrics: true,
+		}))
+	}
 	mux.HandleFunc("GET /api/v1/runs", s.listRuns)
 	mux.HandleFunc("GET /api/v1/runs/{id}", s.getRun)
 	mux.HandleFunc("POST /api/v1/sync", s.postSync)

@@ -484,3 +484,15 @@ cairn_build_info{goversion="go1.26",revision="r1",version="v1"} 1
 		t.Errorf("lint: %v %+v", err, problems)
 	}
 }
+
+// A route of the caller's for GET /metrics replaces the registry's handler (cairn serve's
+// metrics.Handler sends the registry and the rollup's series itself).
+func TestMetricsRouteOverride(t *testing.T) {
+	f := setup(t, setupOptions{route: &service.Route{Pattern: "GET /metrics", Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, "replaced\n")
+	})}})
+	code, _, body := f.do(t, "GET", "/metrics", "", "")
+	if code != 200 || string(body) != "replaced\n" {
+		t.Errorf("GET /metrics with a route for it: %d %q", code, body)
+	}
+}

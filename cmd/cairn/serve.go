@@ -167,6 +167,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	reports := rollup.Reports{DB: db}
+	// The pages and the metrics check the latest report's version (one row) on each request
+	// and render the report once, not on every request.
+	versioned := versionedReports{reports}
 	m.Registry = prometheus.NewRegistry()
 	if err := m.Registry.Register(collectors.NewGoCollector()); err != nil {
 		return err
@@ -174,9 +177,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Registry.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
 		return err
 	}
-	if err := m.Registry.Register(metrics.New(reports, metrics.Options{Logger: log})); err != nil {
-		return err
-	}
+	// /metrics: the runtime, process and health series gathered on each scrape, then the
+	// report's, encoded once per report (metrics.Handler). Registry holds the same live
+	// collectors for whoever gathers it, not the report's.
+	metricsHandler := metrics.Handler(metrics.New(metrics.StoredReports{DB: db}, metrics.Options{Logger: log}),
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), m.Health)
 	var jobs []service.Job
 	if cfg.Pages.Schedule != "" {
 		pub, err := publishOptions(cfg, log)
@@ -189,7 +194,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}})
 	}
 	spec := rollupSpec(cfg)
-	pagesHandler := pages.NewHandler(reports, pageOptions(cfg))
+	pagesHandler := pages.NewHandler(versioned, pageOptions(cfg))
 	apiHandler := api.Handler(reports)
 	m.Service, err = service.New(service.Options{
 		DB:         db,
@@ -206,6 +211,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Health:   m.Health,
 		Registry: m.Registry,
 		Routes: []service.Route{
+			{Pattern: "GET /metrics", Handler: metricsHandler},
 			{Pattern: "GET /programs", Handler: pagesHandler, Title: "Status pages"},
 			{Pattern: "/programs/", Handler: pagesHandler},
 			{Pattern: "/api/v1/programs", Handler: apiHandler, Title: "Programs (JSON)"},
@@ -219,6 +225,14 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	return m.Service.Start(ctx)
+}
+
+// versionedReports are the stored reports with a cheap check of which is the latest
+// (pages.Versioner).
+type versionedReports struct{ rollup.Reports }
+
+func (r versionedReports) LatestReportVersion(ctx context.Context) (string, error) {
+	return metrics.StoredReports{DB: r.DB}.LatestReportVersion(ctx)
 }
 
 // Addr is the address the HTTP server listens on ("" before Run).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,6 +53,8 @@ type Collector struct {
 
 	mu  sync.Mutex     // guards cur
 	cur *reportMetrics // the latest report's metrics, nil before the first read
+
+	status atomic.Pointer[scrapeStatus] // the latest scrape's, for Handler
 }
 
 // reportMetrics are one report's metrics, rendered once; const metrics are immutable. Handler
@@ -129,6 +132,11 @@ func (c *Collector) metrics(ctx context.Context) ([]prometheus.Metric, time.Dura
 func (c *Collector) latest(ctx context.Context) (*reportMetrics, time.Duration, error) {
 	c.load.Lock()
 	defer c.load.Unlock()
+	return c.latestLocked(ctx)
+}
+
+// latestLocked is latest with c.load held.
+func (c *Collector) latestLocked(ctx context.Context) (*reportMetrics, time.Duration, error) {
 	now := c.opts.Now()
 	cur := c.current()
 	version := ""

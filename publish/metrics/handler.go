@@ -17,24 +17,46 @@ import (
 	"github.com/cairn-dev/cairn"
 )
 
-// Handler serves /metrics: live's metrics gathered and encoded on every scrape (the Go
-// runtime, the process, the service's health: a few hundred series that change all the time),
-// followed by c's report metrics (thousands of series that change only when a rollup stores a
-// report), encoded once per report and format. Gathering and encoding those through a registry
-// took about 20 ms of CPU per scrape at 200 milestones; here a scrape between two rollups copies
-// bytes. Register c nowhere else (its families would be sent twice).
+// Handler serves /metrics: the live collectors' metrics gathered and encoded on every scrape
+// (the Go runtime, the process, the service's health: a few hundred series that change all the
+// time), followed by c's report metrics (thousands of series that change only when a rollup
+// stores a report), encoded once per report and format. Gathering and encoding those through a
+// registry took about 20 ms of CPU per scrape at 200 milestones; here a scrape between two
+// rollups copies bytes. Register c nowhere else (its families would be sent twice).
+//
+// The live collectors are gathered as one: a registry gathers each collector on a goroutine of
+// its own and yields the processor while it starts them, which on a busy machine (a sync and a
+// rollup running) made every scrape wait tens of milliseconds for the scheduler.
 //
 // Like promhttp's handler with OpenMetrics enabled, it negotiates the format (text, OpenMetrics,
-// protobuf), compresses with gzip when the client accepts it, and on a failing collector in live
+// protobuf), compresses with gzip when the client accepts it, and on a failing live collector
 // serves what it gathered and logs the failure. While one scrape reads a newer report, the
-// others are answered at once from the previous one.
-func Handler(live prometheus.Gatherer, c *Collector) http.Handler {
-	return &handler{live: live, c: c}
+// others are answered at once from the previous one. It panics if the live collectors'
+// descriptors clash, as registering them would.
+func Handler(c *Collector, live ...prometheus.Collector) http.Handler {
+	h := &handler{c: c, reg: prometheus.NewRegistry()}
+	h.reg.MustRegister(liveCollectors(append(live, statusCollector{c})))
+	return h
 }
 
 type handler struct {
-	live prometheus.Gatherer
-	c    *Collector
+	c   *Collector
+	reg *prometheus.Registry // one collector: liveCollectors
+}
+
+// liveCollectors collects its collectors one after the other, on one goroutine.
+type liveCollectors []prometheus.Collector
+
+func (l liveCollectors) Describe(ch chan<- *prometheus.Desc) {
+	for _, c := range l {
+		c.Describe(ch)
+	}
+}
+
+func (l liveCollectors) Collect(ch chan<- prometheus.Metric) {
+	for _, c := range l {
+		c.Collect(ch)
+	}
 }
 
 var gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
@@ -51,10 +73,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			log.Error("read rollup report for metrics", "err", err)
 		}
 	}
-	// cairn_rollup_up and the read duration belong to this scrape: gathered with live.
-	status := prometheus.NewRegistry()
-	status.MustRegister(statusCollector{up: up, read: read})
-	mfs, err := prometheus.Gatherers{h.live, status}.Gather()
+	// cairn_rollup_up and the read duration are gathered with the live collectors.
+	h.c.status.Store(&scrapeStatus{up: up, read: read})
+	mfs, err := h.reg.Gather()
 	if err != nil {
 		log.Error("gather metrics", "err", err)
 		if len(mfs) == 0 {
@@ -99,19 +120,26 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 }
 
-// serving returns the report metrics to serve now: the cached ones when they are the latest,
-// or while another scrape reads the newer report; else it reads the latest itself.
+// serving returns the report metrics to serve now: the cached ones when they are the latest;
+// when a newer report is stored, still the cached ones while the newer is read and rendered in
+// the background (tens of milliseconds at 200 milestones, seconds at a million issues: no scrape
+// waits for it). Only the first scrape reads the report itself.
 func (c *Collector) serving(ctx context.Context) (*reportMetrics, time.Duration, error) {
-	if cur := c.current(); cur != nil {
-		if c.fresh(ctx, cur) {
-			return cur, 0, nil
-		}
-		if !c.load.TryLock() {
-			return cur, 0, nil // stale for the few milliseconds the other scrape takes
-		}
-		c.load.Unlock()
+	cur := c.current()
+	if cur == nil {
+		return c.latest(ctx)
 	}
-	return c.latest(ctx)
+	if !c.fresh(ctx, cur) && c.load.TryLock() {
+		go func() {
+			defer c.load.Unlock()
+			ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
+			defer cancel()
+			if _, _, err := c.latestLocked(ctx); err != nil && !errors.Is(err, cairn.ErrNotFound) {
+				c.opts.Logger.Error("read rollup report for metrics", "err", err)
+			}
+		}()
+	}
+	return cur, 0, nil
 }
 
 // fresh tells whether cur is still the latest report's; a failed check says no, and latest
@@ -166,11 +194,15 @@ func (c constCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// statusCollector sends cairn_rollup_up and the read duration of one scrape.
-type statusCollector struct {
+// scrapeStatus is what the latest scrape through Handler found.
+type scrapeStatus struct {
 	up   float64
 	read time.Duration
 }
+
+// statusCollector sends cairn_rollup_up and the read duration of the latest scrape (concurrent
+// scrapes may send each other's: they read the same report).
+type statusCollector struct{ c *Collector }
 
 func (statusCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descUp
@@ -178,8 +210,12 @@ func (statusCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (s statusCollector) Collect(ch chan<- prometheus.Metric) {
-	ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, s.up)
-	ch <- prometheus.MustNewConstMetric(descReadDuration, prometheus.GaugeValue, s.read.Seconds())
+	st := s.c.status.Load()
+	if st == nil {
+		st = &scrapeStatus{}
+	}
+	ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, st.up)
+	ch <- prometheus.MustNewConstMetric(descReadDuration, prometheus.GaugeValue, st.read.Seconds())
 }
 
 // acceptsGzip reads an Accept-Encoding header: gzip listed without q=0.

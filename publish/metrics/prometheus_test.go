@@ -31,7 +31,7 @@ var rulesPath = filepath.Join("..", "..", "deploy", "prometheus", "rules", "cair
 // serviceHealth registers the service's health series (service/ owns them; the names are the
 // contract the rules and the sync health dashboard use) with plausible values, so that every
 // dashboard query has data.
-func serviceHealth(reg *prometheus.Registry, now time.Time) {
+func serviceHealth(reg interface{ MustRegister(...prometheus.Collector) }, now time.Time) {
 	gauge := func(name string, labels []string, set func(*prometheus.GaugeVec)) {
 		g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: name}, labels)
 		set(g)
@@ -317,9 +317,9 @@ func TestRealPrometheus(t *testing.T) {
 	bin := needTool(t, "prometheus")
 	now := time.Now()
 	// As cairn serve serves them: the service's series live, the report's through Handler.
-	reg := prometheus.NewRegistry()
-	serviceHealth(reg, now)
-	srv := httptest.NewServer(Handler(reg, New(newFixed(testReport(now)), Options{})))
+	var live collectorList
+	serviceHealth(&live, now)
+	srv := httptest.NewServer(Handler(New(newFixed(testReport(now)), Options{}), live...))
 	defer srv.Close()
 
 	p := startPrometheus(t, bin, strings.TrimPrefix(srv.URL, "http://"))

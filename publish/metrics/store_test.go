@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,12 +38,21 @@ func saveReport(t testing.TB, db *store.DB, r *rollup.Report) {
 // countingStore counts the full reads of a StoredReports.
 type countingStore struct {
 	StoredReports
+	mu    sync.Mutex // the handler reads in the background
 	reads int
 }
 
 func (s *countingStore) LatestReport(ctx context.Context) (*rollup.Report, error) {
+	s.mu.Lock()
 	s.reads++
+	s.mu.Unlock()
 	return s.StoredReports.LatestReport(ctx)
+}
+
+func (s *countingStore) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads
 }
 
 // With a store, the collector decodes a report once and again only when a newer one is saved,

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -23,7 +24,16 @@ const pageMaxAge = time.Minute
 // rendered on each request (week pages of long-gone weeks, misspelled programs).
 const maxCachedPages = 1000
 
-// cachedPage is one answer of the handler: a page (200) or a known miss (404, msg set).
+// renderWait is how long a request that finds its page stale waits for the new render before
+// it is answered with the stale page (the render goes on and serves the next requests). A
+// reader who reloads right after a sync mostly gets the new page; under load, nobody waits for
+// a render behind a busy CPU.
+const renderWait = 50 * time.Millisecond
+
+// backgroundRenderTimeout bounds a render that no request waits for any more.
+const backgroundRenderTimeout = time.Minute
+
+// cachedPage is one answer of the handler: a page (200) or a known miss (404, 503; msg set).
 type cachedPage struct {
 	version  string
 	rendered time.Time
@@ -32,60 +42,92 @@ type cachedPage struct {
 	msg      string
 }
 
+// cacheable: pages and misses that only a newer report changes (not "no report yet").
+func (p *cachedPage) cacheable() bool {
+	return p.code == http.StatusOK || p.code == http.StatusNotFound
+}
+
 // pageCache holds the rendered pages of the latest report version. A request that finds its
-// page stale (a newer version, or older than pageMaxAge) renders it again; requests for the same
-// page meanwhile get the stale copy instead of waiting, and requests for a page never rendered
-// wait for the one render in flight rather than each rendering it.
+// page stale (a newer version, or older than pageMaxAge) starts one render of it in the
+// background, waits for it up to renderWait and else gets the stale page. Requests for a page
+// never rendered wait for the one render in flight rather than each rendering it.
 type pageCache struct {
-	now func() time.Time
+	now     func() time.Time
+	onError func(key string, err error) // a background render failed
 
 	mu       sync.Mutex
 	entries  map[string]*cachedPage
-	inflight map[string]chan struct{} // closed when the render of the key is stored
+	inflight map[string]*rendering
 }
 
-func newPageCache(now func() time.Time) *pageCache {
-	return &pageCache{now: now, entries: map[string]*cachedPage{}, inflight: map[string]chan struct{}{}}
+// rendering is a render in flight; done is closed when p and err are set.
+type rendering struct {
+	done chan struct{}
+	p    *cachedPage
+	err  error
 }
 
-// get returns the cached answer for key under version, rendering it with render when there is
-// none or it is stale. render returns the answer and whether it may be cached.
-func (c *pageCache) get(ctx context.Context, key, version string, render func() (*cachedPage, bool)) *cachedPage {
-	for {
-		c.mu.Lock()
-		e := c.entries[key]
-		fresh := e != nil && e.version == version && c.now().Sub(e.rendered) < pageMaxAge
-		if fresh {
-			c.mu.Unlock()
-			return e
-		}
-		if wait, busy := c.inflight[key]; busy {
-			c.mu.Unlock()
-			if e != nil {
-				return e // stale while another request renders it again
-			}
-			select {
-			case <-wait:
-				continue
-			case <-ctx.Done():
-				return nil
-			}
-		}
-		done := make(chan struct{})
-		c.inflight[key] = done
+func newPageCache(now func() time.Time, onError func(key string, err error)) *pageCache {
+	return &pageCache{now: now, onError: onError, entries: map[string]*cachedPage{}, inflight: map[string]*rendering{}}
+}
+
+// get returns the answer for key under version: the cached one when fresh, else a new render
+// (see pageCache). It returns nil, nil when ctx ends first.
+func (c *pageCache) get(ctx context.Context, key, version string, render func(context.Context) (*cachedPage, error)) (*cachedPage, error) {
+	c.mu.Lock()
+	stale := c.entries[key]
+	if stale != nil && stale.version == version && c.now().Sub(stale.rendered) < pageMaxAge {
 		c.mu.Unlock()
-		return c.render(key, version, done, render)
+		return stale, nil
+	}
+	r, busy := c.inflight[key]
+	if !busy {
+		r = &rendering{done: make(chan struct{})}
+		c.inflight[key] = r
+	}
+	c.mu.Unlock()
+
+	if !busy {
+		if stale == nil {
+			// Nothing to serve meanwhile: render in this request.
+			c.render(ctx, key, version, r, render)
+			return r.p, r.err
+		}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), backgroundRenderTimeout)
+			defer cancel()
+			c.render(ctx, key, version, r, render)
+			if r.err != nil {
+				c.onError(key, r.err)
+			}
+		}()
+	}
+	var timeout <-chan time.Time
+	if stale != nil {
+		t := time.NewTimer(renderWait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-r.done:
+		if r.err != nil && stale != nil {
+			return stale, nil // the failure is logged; the last good page is better than none
+		}
+		return r.p, r.err
+	case <-timeout:
+		return stale, nil
+	case <-ctx.Done():
+		return nil, nil
 	}
 }
 
-func (c *pageCache) render(key, version string, done chan struct{}, render func() (*cachedPage, bool)) (p *cachedPage) {
-	keep := false
+func (c *pageCache) render(ctx context.Context, key, version string, r *rendering, render func(context.Context) (*cachedPage, error)) {
 	defer func() {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		delete(c.inflight, key)
-		close(done)
-		if !keep {
+		close(r.done)
+		if r.err != nil || r.p == nil || !r.p.cacheable() {
 			return
 		}
 		// A newer version makes every entry stale: drop them rather than let the map grow
@@ -96,14 +138,12 @@ func (c *pageCache) render(key, version string, done chan struct{}, render func(
 			}
 		}
 		if _, ok := c.entries[key]; ok || len(c.entries) < maxCachedPages {
-			c.entries[key] = p
+			c.entries[key] = r.p
 		}
 	}()
 	started := c.now()
-	p, keep = render()
-	if p != nil {
-		p.version, p.rendered = version, started
+	r.p, r.err = render(ctx)
+	if r.p != nil {
+		r.p.version, r.p.rendered = version, started
 	}
-	keep = keep && p != nil
-	return p
 }

@@ -2,71 +2,104 @@ package pages
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
 )
 
-// TestPageCacheStale: a stale page (newer version, or older than pageMaxAge) is rendered again by
-// the request that finds it so; a request arriving meanwhile gets the stale copy without waiting.
+// eventually polls cond for up to 10 s: background renders finish when the scheduler says.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10 s for %s", what)
+		}
+	}
+}
+
+// TestPageCacheStale: a stale page (newer version, or older than pageMaxAge) is rendered again in
+// the background; requests meanwhile get the stale copy; a failed render keeps it.
 func TestPageCacheStale(t *testing.T) {
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
+	var failures []string
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	c := newPageCache(clock)
+	c := newPageCache(clock, func(key string, err error) { mu.Lock(); failures = append(failures, key); mu.Unlock() })
 	ctx := context.Background()
-	renders := 0
-	page := func(body string) func() (*cachedPage, bool) {
-		return func() (*cachedPage, bool) {
-			renders++
-			return &cachedPage{code: 200, body: []byte(body)}, true
+	var renders sync.Map
+	page := func(body string) func(context.Context) (*cachedPage, error) {
+		return func(context.Context) (*cachedPage, error) {
+			renders.Store(body, true)
+			return &cachedPage{code: 200, body: []byte(body)}, nil
 		}
 	}
-	if p := c.get(ctx, "k", "v1", page("one")); string(p.body) != "one" {
-		t.Fatalf("first get: %q", p.body)
+	body := func(key, version, next string) string {
+		p, err := c.get(ctx, key, version, page(next))
+		if err != nil || p == nil {
+			t.Fatalf("get %s %s: %v %v", key, version, p, err)
+		}
+		return string(p.body)
 	}
-	if p := c.get(ctx, "k", "v1", page("again")); string(p.body) != "one" || renders != 1 {
-		t.Fatalf("second get: %q after %d renders, want the cached page", p.body, renders)
+	if got := body("k", "v1", "one"); got != "one" {
+		t.Fatalf("first get: %q", got)
+	}
+	if got := body("k", "v1", "again"); got != "one" {
+		t.Fatalf("second get: %q, want the cached page", got)
+	}
+	if _, ok := renders.Load("again"); ok {
+		t.Errorf("a fresh page was rendered again")
 	}
 
-	// A newer version, while its render is in flight: the stale page for the other request.
+	// A newer version whose render is slow: the stale page meanwhile, for every request.
 	started, release := make(chan struct{}), make(chan struct{})
-	done := make(chan *cachedPage)
-	go func() {
-		done <- c.get(ctx, "k", "v2", func() (*cachedPage, bool) {
-			close(started)
-			<-release
-			return &cachedPage{code: 200, body: []byte("two")}, true
-		})
-	}()
+	p, err := c.get(ctx, "k", "v2", func(context.Context) (*cachedPage, error) {
+		close(started)
+		<-release
+		return &cachedPage{code: 200, body: []byte("two")}, nil
+	})
 	<-started
-	if p := c.get(ctx, "k", "v2", page("never")); string(p.body) != "one" {
-		t.Errorf("during the render of v2: %q, want the stale page", p.body)
+	if err != nil || string(p.body) != "one" {
+		t.Errorf("while v2 renders: %v %v, want the stale page", p, err)
+	}
+	if got := body("k", "v2", "never"); got != "one" {
+		t.Errorf("while v2 renders, another request: %q, want the stale page", got)
 	}
 	close(release)
-	if p := <-done; string(p.body) != "two" {
-		t.Errorf("render of v2: %q", p.body)
-	}
-	if p := c.get(ctx, "k", "v2", page("never")); string(p.body) != "two" {
-		t.Errorf("after the render of v2: %q", p.body)
+	eventually(t, "the v2 page", func() bool { return body("k", "v2", "never") == "two" })
+	if _, ok := renders.Load("never"); ok {
+		t.Errorf("a second render started while one was in flight")
 	}
 
 	// Older than pageMaxAge: rendered again.
 	mu.Lock()
 	now = now.Add(pageMaxAge)
 	mu.Unlock()
-	if p := c.get(ctx, "k", "v2", page("three")); string(p.body) != "three" {
-		t.Errorf("after pageMaxAge: %q, want a new render", p.body)
-	}
+	eventually(t, "the page rendered after pageMaxAge", func() bool { return body("k", "v2", "three") == "three" })
 
-	// Not cacheable (an error was written): the next request renders again.
-	c.get(ctx, "e", "v2", func() (*cachedPage, bool) { return nil, false })
-	if p := c.get(ctx, "e", "v2", page("ok")); p == nil || string(p.body) != "ok" {
-		t.Errorf("after a failed render: %v", p)
+	// A failed background render keeps the stale page and is reported.
+	mu.Lock()
+	now = now.Add(pageMaxAge)
+	mu.Unlock()
+	p, err = c.get(ctx, "k", "v2", func(context.Context) (*cachedPage, error) { return nil, errors.New("boom") })
+	if err != nil || string(p.body) != "three" {
+		t.Errorf("failed re-render: %v %v, want the stale page", p, err)
+	}
+	eventually(t, "the failure reported", func() bool { mu.Lock(); defer mu.Unlock(); return len(failures) == 1 })
+
+	// With nothing cached, a failure is the request's, and the next request renders again.
+	if _, err := c.get(ctx, "e", "v2", func(context.Context) (*cachedPage, error) { return nil, errors.New("boom") }); err == nil {
+		t.Errorf("failed first render: no error")
+	}
+	if got := body("e", "v2", "ok"); got != "ok" {
+		t.Errorf("after a failed render: %q", got)
 	}
 	// Entries of older versions are dropped when a newer one is stored.
-	c.get(ctx, "x", "v3", page("x"))
-	if _, ok := c.entries["k"]; ok {
+	body("x", "v3", "x")
+	c.mu.Lock()
+	_, ok := c.entries["k"]
+	c.mu.Unlock()
+	if ok {
 		t.Errorf("the v2 entry survived a v3 render")
 	}
 }

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,7 +28,10 @@ import (
 // When src is also a Versioner, pages are rendered once per stored report (and at most every
 // minute) and served from memory in between; see Versioner.
 func NewHandler(src Source, opts Options) http.Handler {
-	h := &handler{src: src, opts: opts.withDefaults(), cache: newPageCache(time.Now)}
+	h := &handler{src: src, opts: opts.withDefaults()}
+	h.cache = newPageCache(time.Now, func(key string, err error) {
+		h.opts.Logger.Error("render status page", "page", strings.ReplaceAll(key, "\x00", " "), "err", err)
+	})
 	h.versions, _ = src.(Versioner)
 	h.renderer, h.rendererErr = NewRenderer(h.opts)
 	mux := http.NewServeMux()
@@ -51,26 +55,26 @@ type handler struct {
 }
 
 // cached serves the answer for key from the cache when the source tells the latest version,
-// and renders it with render (which writes errors itself and returns nil) otherwise.
-func (h *handler) cached(w http.ResponseWriter, req *http.Request, key string, render func() *cachedPage) {
+// and renders it with render otherwise. render returns a page or a known miss (cachedPage), or
+// an error (not cached).
+func (h *handler) cached(w http.ResponseWriter, req *http.Request, key string, render func(context.Context) (*cachedPage, error)) {
 	var p *cachedPage
+	var err error
 	version := ""
 	if h.versions != nil {
-		var err error
 		if version, err = h.versions.LatestReportVersion(req.Context()); err != nil {
 			version = "" // no report yet, or the check failed: render, which reports it
 		}
 	}
 	if version == "" {
-		p = render()
+		p, err = render(req.Context())
 	} else {
-		p = h.cache.get(req.Context(), key, version, func() (*cachedPage, bool) {
-			p := render()
-			return p, p != nil
-		})
+		p, err = h.cache.get(req.Context(), key, version, render)
 	}
 	switch {
-	case p == nil: // render wrote the error, or the client went away
+	case err != nil:
+		h.fail(w, req, err)
+	case p == nil: // the client went away
 	case p.code == http.StatusOK:
 		h.write(w, http.StatusOK, "text/html; charset=utf-8", p.body)
 	default:
@@ -84,32 +88,29 @@ func (h *handler) page(w http.ResponseWriter, req *http.Request) {
 		h.error(w, req, http.StatusBadRequest, "a week looks like 2026-W48")
 		return
 	}
-	h.cached(w, req, "page\x00"+week+"\x00"+program, func() *cachedPage {
-		return h.renderPage(w, req, program, week)
+	h.cached(w, req, "page\x00"+week+"\x00"+program, func(ctx context.Context) (*cachedPage, error) {
+		return h.renderPage(ctx, program, week)
 	})
 }
 
-// renderPage loads and renders a program's page; on a load or render error it writes the
-// error and returns nil.
-func (h *handler) renderPage(w http.ResponseWriter, req *http.Request, program, week string) *cachedPage {
-	in, err := Load(req.Context(), h.src, week, h.opts.HistoryDays, program)
+// renderPage loads and renders a program's page.
+func (h *handler) renderPage(ctx context.Context, program, week string) (*cachedPage, error) {
+	in, err := Load(ctx, h.src, week, h.opts.HistoryDays, program)
 	if err != nil {
-		h.loadError(w, req, week, err)
-		return nil
+		return loadError(week, err)
 	}
 	name, ok := programName(in, program)
 	if !ok {
-		return &cachedPage{code: http.StatusNotFound, msg: fmt.Sprintf("no program %q in the report for %s", program, in.Report.Week)}
+		return &cachedPage{code: http.StatusNotFound, msg: fmt.Sprintf("no program %q in the report for %s", program, in.Report.Week)}, nil
 	}
-	err = h.rendererErr
-	if err == nil {
-		var body []byte
-		if body, err = h.renderer.Render(in.Report, in.Previous, in.Snapshots, name, FormatHTML); err == nil {
-			return &cachedPage{code: http.StatusOK, body: body}
-		}
+	if h.rendererErr != nil {
+		return nil, h.rendererErr
 	}
-	h.fail(w, req, err)
-	return nil
+	body, err := h.renderer.Render(in.Report, in.Previous, in.Snapshots, name, FormatHTML)
+	if err != nil {
+		return nil, err
+	}
+	return &cachedPage{code: http.StatusOK, body: body}, nil
 }
 
 var indexTemplate = template.Must(template.New("index").Parse(`<!DOCTYPE html>
@@ -127,14 +128,14 @@ func (h *handler) index(w http.ResponseWriter, req *http.Request) {
 	if strings.HasSuffix(req.URL.Path, "/") {
 		key = "index/"
 	}
-	h.cached(w, req, key, func() *cachedPage { return h.renderIndex(w, req) })
+	slash := key == "index/"
+	h.cached(w, req, key, func(ctx context.Context) (*cachedPage, error) { return h.renderIndex(ctx, slash) })
 }
 
-func (h *handler) renderIndex(w http.ResponseWriter, req *http.Request) *cachedPage {
-	report, err := h.src.LatestReport(req.Context())
+func (h *handler) renderIndex(ctx context.Context, slash bool) (*cachedPage, error) {
+	report, err := h.src.LatestReport(ctx)
 	if err != nil {
-		h.loadError(w, req, "", err)
-		return nil
+		return loadError("", err)
 	}
 	type entry struct {
 		Name, Slug string
@@ -149,30 +150,28 @@ func (h *handler) renderIndex(w http.ResponseWriter, req *http.Request) *cachedP
 	}
 	// Relative links, so that the handler works under any prefix: from /programs the page of
 	// a program is programs/{slug}, from /programs/ it is {slug}.
-	if !strings.HasSuffix(req.URL.Path, "/") {
+	if !slash {
 		for i := range data.Programs {
 			data.Programs[i].Slug = "programs/" + data.Programs[i].Slug
 		}
 	}
 	var buf bytes.Buffer
 	if err := indexTemplate.Execute(&buf, data); err != nil {
-		h.fail(w, req, err)
-		return nil
+		return nil, err
 	}
-	return &cachedPage{code: http.StatusOK, body: buf.Bytes()}
+	return &cachedPage{code: http.StatusOK, body: buf.Bytes()}, nil
 }
 
 // loadError maps a failed load: no report at all is 503 (the first rollup has not run), a
-// missing week is 404.
-func (h *handler) loadError(w http.ResponseWriter, req *http.Request, week string, err error) {
+// missing week is 404; other errors are returned.
+func loadError(week string, err error) (*cachedPage, error) {
 	switch {
 	case errors.Is(err, cairn.ErrNotFound) && week == "":
-		h.error(w, req, http.StatusServiceUnavailable, "no report yet: the first sync and rollup have not finished")
+		return &cachedPage{code: http.StatusServiceUnavailable, msg: "no report yet: the first sync and rollup have not finished"}, nil
 	case errors.Is(err, cairn.ErrNotFound):
-		h.error(w, req, http.StatusNotFound, "no report stored for week "+week)
-	default:
-		h.fail(w, req, err)
+		return &cachedPage{code: http.StatusNotFound, msg: "no report stored for week " + week}, nil
 	}
+	return nil, err
 }
 
 func (h *handler) fail(w http.ResponseWriter, req *http.Request, err error) {

@@ -113,8 +113,14 @@ func TestHandlerCache(t *testing.T) {
 	src.mem.reports[next.Week] = &next
 	src.version = "2@2026-11-27"
 	src.mu.Unlock()
-	if _, body := fetch(t, srv.URL+"/programs/checkout-v2", ""); !strings.Contains(body, "Renamed milestone") {
-		t.Errorf("after a newer report: the page lacks its change")
+	// It is rendered in the background, and a request waits for it only briefly.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		if _, body := fetch(t, srv.URL+"/programs/checkout-v2", ""); strings.Contains(body, "Renamed milestone") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("10 s after a newer report: the page still lacks its change")
+		}
 	}
 
 	// No report any more: 503 as without a cache.
