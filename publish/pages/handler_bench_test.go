@@ -25,10 +25,11 @@ func (s storedSource) LatestReportVersion(ctx context.Context) (string, error) {
 // report, the week before and the snapshots, and renders (the handler before the cache);
 // cached: the report version is checked (one row) and the page rendered once.
 //
-// On the 2-core Xeon (go test -bench Handler -benchmem ./publish/pages):
+// On the 2-core Xeon, load average about 2 (go test -bench Handler -benchmem ./publish/pages),
+// a 433 KB page:
 //
-//	BenchmarkHandler/uncached: see BENCHMARKS.md
-//	BenchmarkHandler/cached:   see BENCHMARKS.md
+//	BenchmarkHandler/uncached: 76-79 ms/op, 20 MB, 160 000 allocs/op
+//	BenchmarkHandler/cached:   0.57-0.60 ms/op, 0.45 MB, 130 allocs/op (the version row and a copy)
 func BenchmarkHandler(b *testing.B) {
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "cairn.db"))
