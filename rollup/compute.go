@@ -108,7 +108,7 @@ func Compute(in Input, spec Spec, asOf time.Time) *Report {
 	for t, items := range teamItems {
 		var first time.Time
 		for _, i := range items {
-			if cr := w.items[i].created; !cr.IsZero() && (first.IsZero() || cr.Before(first)) {
+			if cr := w.items[i].created(); !cr.IsZero() && (first.IsZero() || cr.Before(first)) {
 				first = cr
 			}
 		}

@@ -114,8 +114,8 @@ func (wd *world) flow(items []int32, prs []int32, win *window) Flow {
 		if !it.done.After(win.asOf) {
 			f.CompletedTotal++
 		}
-		cycle.add(it.started, it.done, win)
-		lead.add(it.created, it.done, win)
+		cycle.add(it.started(), it.done, win)
+		lead.add(it.created(), it.done, win)
 	}
 	for _, p := range prs {
 		pr := &wd.data.PRs[p]

@@ -38,7 +38,7 @@ func (c *computer) createdAfter(members []int32, t time.Time) ([]int32, []string
 	var items []int32
 	var keys []string
 	for _, i := range members {
-		if it := &c.w.items[i]; !it.created.Before(t) && !it.created.After(c.asOf) {
+		if it := &c.w.items[i]; !it.created().Before(t) && !it.created().After(c.asOf) {
 			items = append(items, i)
 			keys = append(keys, it.key)
 		}
@@ -139,7 +139,7 @@ func (w *world) categoryAt(i int32, t time.Time) cairn.StatusCategory {
 	switch {
 	case it.isDone() && it.done.Before(t):
 		return cairn.CategoryDone
-	case !it.started.IsZero() && it.started.Before(t):
+	case !it.started().IsZero() && it.started().Before(t):
 		return cairn.CategoryIndeterminate
 	}
 	return cairn.CategoryNew
@@ -157,7 +157,7 @@ func (c *computer) backfill(program, milestone string, members []int32, days int
 		s := Snapshot{Program: program, Milestone: milestone, Day: day, OnTime: -1, Backfilled: true}
 		for _, i := range members {
 			it := &c.w.items[i]
-			if !it.created.Before(end) {
+			if !it.created().Before(end) {
 				continue
 			}
 			s.Scope++

@@ -67,9 +67,9 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 			if it.estimated {
 				s.InProgressPoints += it.points
 			}
-			if it.updated.Before(staleBefore) {
+			if updated := w.updated(it); updated.Before(staleBefore) {
 				r := w.ref(i)
-				r.Since = it.updated
+				r.Since = updated
 				m.Stale = append(m.Stale, r)
 				ev.Stale = append(ev.Stale, it.key)
 			}
@@ -86,7 +86,7 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 		if it.since.After(lastActivity) {
 			lastActivity = it.since
 		}
-		if it.kind == KindPR {
+		if it.kind() == KindPR {
 			m.PRsWithoutKey++
 			ev.PRsWithoutKey = append(ev.PRsWithoutKey, it.key)
 		}
@@ -201,7 +201,7 @@ func (c *computer) waitingReview(m *MilestoneReport, i int32, before time.Time) 
 func (c *computer) blockers(program string, i int32) []Blocker {
 	w := c.w
 	it := &w.items[i]
-	if it.kind != KindJira {
+	if it.kind() != KindJira {
 		return nil
 	}
 	var out []Blocker

@@ -19,22 +19,58 @@ type Input struct {
 
 // item is one unit of work: a Jira issue (with the PRs that carry its key), a PR without a
 // Jira key, or a GitHub issue. Sub-tasks are not items: they roll into their parent.
+//
+// A million items are held at once, so the struct is kept small (about 170 bytes): the kind
+// and the update time are read from the source row, and the creation and start times, which
+// are only compared and subtracted, are kept as Unix seconds and nanoseconds (see stamp).
 type item struct {
-	kind      string
-	key       string
-	team      string
-	category  cairn.StatusCategory
-	points    float64
-	estimated bool
-	created   time.Time
-	updated   time.Time
-	started   time.Time // first entry into in progress; zero if never
-	done      time.Time // last entry into done, when done
-	since     time.Time // entry into the current status (created when never moved)
-	issue     int32     // index in Data.Issues, or -1
-	pr        int32     // index in Data.PRs for a PR item, or -1
-	gh        int32     // index in Data.GitHubIssues for a GitHub issue item, or -1
-	prs       []int32   // PRs carrying a Jira item's key
+	key                      string
+	team                     string
+	category                 cairn.StatusCategory
+	points                   float64
+	done                     time.Time // last entry into done, when done
+	since                    time.Time // entry into the current status (created when never moved)
+	createdSec, startedSec   int64     // created; first entry into in progress (zero time if never)
+	createdNsec, startedNsec int32
+	issue                    int32 // index in Data.Issues, or -1
+	pr                       int32 // index in Data.PRs for a PR item, or -1
+	gh                       int32 // index in Data.GitHubIssues for a GitHub issue item, or -1
+	estimated                bool
+	prs                      []int32 // PRs carrying a Jira item's key
+}
+
+// stamp splits t into Unix seconds and nanoseconds; unstamp gives back the same instant in
+// UTC (the zero time stays zero), which is all comparisons and durations need.
+func stamp(t time.Time) (int64, int32) { return t.Unix(), int32(t.Nanosecond()) }
+
+func unstamp(sec int64, nsec int32) time.Time { return time.Unix(sec, int64(nsec)).UTC() }
+
+func (it *item) created() time.Time { return unstamp(it.createdSec, it.createdNsec) }
+func (it *item) started() time.Time { return unstamp(it.startedSec, it.startedNsec) }
+
+func (it *item) setCreated(t time.Time) { it.createdSec, it.createdNsec = stamp(t) }
+func (it *item) setStarted(t time.Time) { it.startedSec, it.startedNsec = stamp(t) }
+
+// kind is the item's kind, from the row it comes from.
+func (it *item) kind() string {
+	switch {
+	case it.issue >= 0:
+		return KindJira
+	case it.pr >= 0:
+		return KindPR
+	}
+	return KindGitHubIssue
+}
+
+// updated is the source row's last update.
+func (w *world) updated(it *item) time.Time {
+	switch {
+	case it.issue >= 0:
+		return w.data.Issues[it.issue].Updated
+	case it.pr >= 0:
+		return w.data.PRs[it.pr].Updated
+	}
+	return w.data.GitHubIssues[it.gh].Updated
 }
 
 // jira returns the item's Jira issue, or nil.
@@ -50,7 +86,7 @@ func (it *item) isDone() bool { return it.category == cairn.CategoryDone }
 // ref renders it for a report.
 func (w *world) ref(i int32) ItemRef {
 	it := &w.items[i]
-	r := ItemRef{Kind: it.kind, Key: it.key, Team: it.team, Category: it.category, Since: it.since}
+	r := ItemRef{Kind: it.kind(), Key: it.key, Team: it.team, Category: it.category, Since: it.since}
 	switch {
 	case it.issue >= 0:
 		is := &w.data.Issues[it.issue]
@@ -140,9 +176,11 @@ func newWorld(d *store.RollupData, spec *Spec) *world {
 	w.addPRs()
 	for i := range d.GitHubIssues {
 		g := &d.GitHubIssues[i]
-		it := item{kind: KindGitHubIssue, key: g.Repo + "#" + strconv.Itoa(g.Number),
-			team: w.repoTeam(g.Repo), category: cairn.CategoryNew, created: g.Created,
-			updated: g.Updated, since: g.Created, issue: -1, pr: -1, gh: int32(i)}
+		it := item{key: g.Repo + "#" + strconv.Itoa(g.Number),
+			team: w.repoTeam(g.Repo), category: cairn.CategoryNew,
+			since: g.Created, issue: -1, pr: -1, gh: int32(i)}
+		it.setCreated(g.Created)
+		it.setStarted(time.Time{})
 		if g.State == "closed" {
 			it.category, it.done, it.since = cairn.CategoryDone, g.Closed, g.Closed
 		}
@@ -168,19 +206,20 @@ func newWorld(d *store.RollupData, spec *Spec) *world {
 }
 
 func (w *world) jiraItem(is *store.RollupIssue, i int32) item {
-	it := item{kind: KindJira, key: is.Key, team: w.projectTeam(is.Project), category: is.Category,
-		points: is.Points, estimated: is.Estimated, created: is.Created, updated: is.Updated,
-		since: is.Created, issue: i, pr: -1, gh: -1}
-	var lastDone time.Time
+	it := item{key: is.Key, team: w.projectTeam(is.Project), category: is.Category,
+		points: is.Points, estimated: is.Estimated, since: is.Created, issue: i, pr: -1, gh: -1}
+	it.setCreated(is.Created)
+	var lastDone, started time.Time
 	for _, t := range is.Transitions {
-		if t.To == cairn.CategoryIndeterminate && it.started.IsZero() {
-			it.started = t.At
+		if t.To == cairn.CategoryIndeterminate && started.IsZero() {
+			started = t.At
 		}
 		if t.To == cairn.CategoryDone {
 			lastDone = t.At
 		}
 		it.since = t.At
 	}
+	it.setStarted(started)
 	if it.category == cairn.CategoryDone {
 		switch {
 		case !lastDone.IsZero():
@@ -228,9 +267,10 @@ func (w *world) addPRs() {
 			if p.Merged.IsZero() && p.State == "closed" {
 				continue // abandoned: no work delivered, no scope
 			}
-			it := item{kind: KindPR, key: prKey(p), team: w.repoTeam(p.Repo),
-				category: cairn.CategoryIndeterminate, created: p.Created, updated: p.Updated,
-				started: p.Created, since: p.Created, issue: -1, pr: int32(i), gh: -1}
+			it := item{key: prKey(p), team: w.repoTeam(p.Repo),
+				category: cairn.CategoryIndeterminate, since: p.Created, issue: -1, pr: int32(i), gh: -1}
+			it.setCreated(p.Created)
+			it.setStarted(p.Created)
 			if !p.Merged.IsZero() {
 				it.category, it.done, it.since = cairn.CategoryDone, p.Merged, p.Merged
 			}
