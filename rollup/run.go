@@ -45,10 +45,12 @@ func Run(ctx context.Context, db *store.DB, spec Spec, asOf time.Time) (*Report,
 	if err != nil {
 		return nil, fmt.Errorf("rollup: encode report: %w", err)
 	}
-	if _, err := db.SaveReport(ctx, r.AsOf, r.Week, body); err != nil {
+	// Snapshots first: readers take a new report as the signal that everything of this rollup
+	// is stored, so a page rendered from it never lacks today's burn-up point.
+	if err := db.SaveSnapshots(ctx, toRows(Snapshots(r))); err != nil {
 		return nil, fmt.Errorf("rollup: %w", err)
 	}
-	if err := db.SaveSnapshots(ctx, toRows(Snapshots(r))); err != nil {
+	if _, err := db.SaveReport(ctx, r.AsOf, r.Week, body); err != nil {
 		return nil, fmt.Errorf("rollup: %w", err)
 	}
 	return r, nil
