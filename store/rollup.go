@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -518,9 +520,11 @@ func loadPRs(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 	var closed, merged sql.NullString
 	dest := []any{&repo, &p.Number, &p.Title, &state, &p.Draft, &author, &ms, &labels,
 		&created, &updated, &closed, &merged}
-	return each(ctx, tx, `SELECT repo, number, title, state, draft, author, milestone, labels,
+	// A table scan sorted here: ORDER BY repo, number would walk the (repo, number) index and
+	// look every row up in the table, a b-tree descent per PR.
+	err = each(ctx, tx, `SELECT repo, number, title, state, draft, author, milestone, labels,
 		created_at, updated_at, closed_at, merged_at
-		FROM github_pull_requests WHERE deleted_at IS NULL ORDER BY repo, number`, func(r *sql.Rows) error {
+		FROM github_pull_requests WHERE deleted_at IS NULL`, func(r *sql.Rows) error {
 		p = RollupPR{}
 		if err := r.Scan(dest...); err != nil {
 			return err
@@ -532,6 +536,17 @@ func loadPRs(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 		d.PRs = append(d.PRs, p)
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// (repo, number) is unique: any sort gives the order the index would have.
+	slices.SortFunc(d.PRs, func(a, b RollupPR) int {
+		if c := strings.Compare(a.Repo, b.Repo); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Number, b.Number)
+	})
+	return nil
 }
 
 // prIndex finds a PR in d.PRs, which is sorted by repo and number.
