@@ -28,8 +28,9 @@ type RollupData struct {
 	// DataAsOf is the last successful sync per connector.
 	DataAsOf map[string]time.Time
 
-	pending []pendingTransition    // status changes read, not yet attached
-	cats    []cairn.StatusCategory // pendingTransition's category codes
+	pending  []pendingTransition    // status changes read, not yet attached
+	cats     []cairn.StatusCategory // pendingTransition's category codes
+	versions [][2]int64             // (issue id, version id) read, not yet attached
 }
 
 // RollupIssue is a Jira issue as the rollup sees it.
@@ -103,8 +104,8 @@ type RollupMilestone struct {
 }
 
 // LoadRollupData reads everything the rollup needs, streaming each table once. It reads in two
-// read transactions side by side, one per core (Jira issues with their versions and sprints;
-// status changes and the GitHub tables), begun together: a sync page committed between their
+// read transactions side by side, one per core (Jira issues with their sprints; status
+// changes, fix versions and the GitHub tables: about equal work), begun together: a sync page committed between their
 // starts can leave one lane a page behind the other, which the next rollup corrects.
 func (db *DB) LoadRollupData(ctx context.Context) (*RollupData, error) {
 	d := &RollupData{DataAsOf: map[string]time.Time{}}
@@ -115,7 +116,6 @@ func (db *DB) LoadRollupData(ctx context.Context) (*RollupData, error) {
 	lanes := [][]step{
 		{
 			{"jira issues", loadIssues},
-			{"jira issue versions", loadIssueVersions},
 			{"jira issue sprints", loadIssueSprints},
 			{"jira versions", loadVersions},
 			{"jira sprints", loadSprints},
@@ -123,6 +123,7 @@ func (db *DB) LoadRollupData(ctx context.Context) (*RollupData, error) {
 		},
 		{
 			{"jira status changes", loadTransitions},
+			{"jira issue versions", loadIssueVersions},
 			{"github pull requests", loadPRs},
 			{"github reviews", loadReviews},
 			{"github issues", loadGitHubIssues},
@@ -152,6 +153,7 @@ func (db *DB) LoadRollupData(ctx context.Context) (*RollupData, error) {
 		return nil, err
 	}
 	d.attachTransitions()
+	d.attachVersions()
 	return d, nil
 }
 
@@ -432,23 +434,39 @@ func (c idLists) add(list []int64, id int64) []int64 {
 	return one
 }
 
+// loadIssueVersions reads the (issue, version) pairs, in issue order, for attachVersions. It
+// runs in the other lane from loadIssues, which takes longer than the rest of its own lane, so
+// it cannot look the issues up yet.
 func loadIssueVersions(ctx context.Context, tx *sql.Tx, d *RollupData) error {
-	last, idx := int64(-1), -1
-	lists := idLists{}
+	n, err := rowCount(ctx, tx, "jira_issue_versions")
+	if err != nil {
+		return err
+	}
+	d.versions = make([][2]int64, 0, n)
 	var id, v int64
 	dest := []any{&id, &v}
 	return each(ctx, tx, `SELECT issue_id, version_id FROM jira_issue_versions ORDER BY issue_id`, func(r *sql.Rows) error {
 		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		if id != last {
-			last, idx = id, d.issueIndex(id)
-		}
-		if idx >= 0 {
-			d.Issues[idx].VersionIDs = lists.add(d.Issues[idx].VersionIDs, v)
-		}
+		d.versions = append(d.versions, [2]int64{id, v})
 		return nil
 	})
+}
+
+// attachVersions gives each issue its fix versions.
+func (d *RollupData) attachVersions() {
+	last, idx := int64(-1), -1
+	lists := idLists{}
+	for _, p := range d.versions {
+		if p[0] != last {
+			last, idx = p[0], d.issueIndex(p[0])
+		}
+		if idx >= 0 {
+			d.Issues[idx].VersionIDs = lists.add(d.Issues[idx].VersionIDs, p[1])
+		}
+	}
+	d.versions = nil
 }
 
 func loadIssueSprints(ctx context.Context, tx *sql.Tx, d *RollupData) error {
