@@ -24,6 +24,15 @@ import (
 //	BenchmarkRun (load, compute, store), 1M issues, 200k PRs:  10.7 s/op, 3.9 GB allocated,
 //	                                                            2.5 GB peak RSS (whole process, seeding included)
 //
+// BenchmarkRun on 2026-11-30 (2-core Xeon, shared with other work, slower than the figures above:
+// the same code measured 15.8-18.2 s per Run), after the loader and item changes:
+//
+//	BenchmarkRun, 1M issues, 200k PRs:                         14.2 s/op, 2.44 GB allocated,
+//	                                                            1580 MB peak RSS of the timed runs,
+//	                                                            1.62 GB for the whole process
+//	one Run, 300k issues, 60k PRs:                             0.73 GB allocated (was 1.12 GB),
+//	                                                            peak RSS 430-490 MB (was 640 MB)
+//
 // genWorld builds a deterministic world: issues across 20 projects and 200 fix versions, each
 // with a status history over the last 26 weeks, PRs across 20 repos (half carrying a key),
 // some blocking links and closed sprints; and a spec with one milestone per version, 10 per
