@@ -358,6 +358,30 @@ func (db *DB) GitHubNumbers(ctx context.Context, repo, kind string) ([]int, erro
 	return out, rows.Err()
 }
 
+// markDeleted runs a soft-delete UPDATE (its first parameter deleted_at = at, the rest from
+// args(i)) for n rows in one transaction and returns how many rows changed.
+func (db *DB) markDeleted(ctx context.Context, query string, at time.Time, n int, args func(i int) []any) (int, error) {
+	changed := 0
+	err := db.Update(ctx, func(tx *sql.Tx) error {
+		changed = 0
+		st, err := tx.PrepareContext(ctx, query)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for i := range n {
+			res, err := st.ExecContext(ctx, append([]any{FormatTime(at)}, args(i)...)...)
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			changed += int(k)
+		}
+		return nil
+	})
+	return changed, err
+}
+
 // MarkGitHubDeleted soft-deletes issues or pull requests (deleted_at = at) and returns how
 // many rows changed.
 func (db *DB) MarkGitHubDeleted(ctx context.Context, repo, kind string, numbers []int, at time.Time) (int, error) {
@@ -365,23 +389,8 @@ func (db *DB) MarkGitHubDeleted(ctx context.Context, repo, kind string, numbers 
 	if err != nil {
 		return 0, err
 	}
-	var n int
-	err = db.Update(ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, `UPDATE `+table+` SET deleted_at = ? WHERE repo = ? AND number = ? AND deleted_at IS NULL`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for _, num := range numbers {
-			res, err := st.ExecContext(ctx, FormatTime(at), repo, num)
-			if err != nil {
-				return err
-			}
-			k, _ := res.RowsAffected()
-			n += int(k)
-		}
-		return nil
-	})
+	n, err := db.markDeleted(ctx, `UPDATE `+table+` SET deleted_at = ? WHERE repo = ? AND number = ? AND deleted_at IS NULL`,
+		at, len(numbers), func(i int) []any { return []any{repo, numbers[i]} })
 	if err != nil {
 		return 0, fmt.Errorf("mark github %s of %s deleted: %w", kind, repo, err)
 	}

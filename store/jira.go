@@ -327,25 +327,9 @@ func (db *DB) JiraIssueIDs(ctx context.Context, project string) ([]int64, error)
 // MarkJiraDeleted soft-deletes issues of a project (deleted_at = at) and returns how many rows
 // changed. An issue that meanwhile moved to another project is left alone.
 func (db *DB) MarkJiraDeleted(ctx context.Context, project string, ids []int64, at time.Time) (int, error) {
-	var n int
-	err := db.Update(ctx, func(tx *sql.Tx) error {
-		n = 0
-		st, err := tx.PrepareContext(ctx, `UPDATE jira_issues SET deleted_at = ?
-			WHERE id = ? AND project_key = ? AND deleted_at IS NULL`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for _, id := range ids {
-			res, err := st.ExecContext(ctx, FormatTime(at), id, project)
-			if err != nil {
-				return err
-			}
-			k, _ := res.RowsAffected()
-			n += int(k)
-		}
-		return nil
-	})
+	n, err := db.markDeleted(ctx, `UPDATE jira_issues SET deleted_at = ?
+			WHERE id = ? AND project_key = ? AND deleted_at IS NULL`, at, len(ids),
+		func(i int) []any { return []any{ids[i], project} })
 	if err != nil {
 		return 0, fmt.Errorf("mark jira issues of %s deleted: %w", project, err)
 	}
