@@ -248,13 +248,13 @@ func (p *promServer) query(expr string) (int, error) {
 
 // dashboardQueries returns the PromQL of every panel, annotation and variable of the
 // provisioned dashboards, with the template variables set as a user would.
-func dashboardQueries(t *testing.T) (panels, others map[string]string) {
+func dashboardQueries(t *testing.T, program string) (panels, others map[string]string) {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("..", "..", "deploy", "grafana", "dashboards", "*.json"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no dashboards: %v", err)
 	}
-	vars := strings.NewReplacer(`$program`, `checkout`, `$milestone`, `.+`, `$connector`, `.+`)
+	vars := strings.NewReplacer(`$program`, program, `$milestone`, `.+`, `$connector`, `.+`)
 	type panel struct {
 		ID      int    `json:"id"`
 		Title   string `json:"title"`
@@ -343,7 +343,7 @@ func TestRealPrometheus(t *testing.T) {
 	})
 
 	t.Run("every dashboard query returns data", func(t *testing.T) {
-		panels, others := dashboardQueries(t)
+		panels, others := dashboardQueries(t, "checkout")
 		if len(panels) < 25 {
 			t.Fatalf("only %d dashboard queries", len(panels))
 		}
