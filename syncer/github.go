@@ -112,7 +112,7 @@ func (g *GitHub) Run(ctx context.Context, full bool) (Result, error) {
 				defer wg.Done()
 				defer func() { <-sem }()
 				var c cairn.Counts
-				err := g.syncRepo(ctx, repo, full, &c)
+				err := g.syncRepoSafe(ctx, repo, full, &c)
 				mu.Lock()
 				defer mu.Unlock()
 				res.Counts.New += c.New
@@ -232,6 +232,12 @@ type repoRun struct {
 	items   int
 	// Numbers seen in complete listings (full runs from page 1), for reconciling deletions.
 	seenPRs, seenIssues map[int]bool
+}
+
+// syncRepoSafe is syncRepo with a panic turned into the repo's error.
+func (g *GitHub) syncRepoSafe(ctx context.Context, repo string, full bool, counts *cairn.Counts) (err error) {
+	defer recoverGitHub(g.log, repo, &err)
+	return g.syncRepo(ctx, repo, full, counts)
 }
 
 // syncRepo syncs one repo: pull requests (with reviews and links), issues, milestones, labels,
@@ -371,10 +377,7 @@ func (r *repoRun) details(ctx context.Context, prs []cairn.PullRequest) ([]cairn
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				p := prs[i]
-				if reviews[i], errs[i] = r.g.client.Reviews(ctx, r.repo, p.Number); errs[i] == nil {
-					links[i], errs[i] = r.g.client.Links(ctx, p)
-				}
+				reviews[i], links[i], errs[i] = r.detail(ctx, prs[i])
 				if errs[i] != nil {
 					cancel()
 				}
@@ -410,6 +413,16 @@ func (r *repoRun) details(ctx context.Context, prs []cairn.PullRequest) ([]cairn
 		return nil, nil, err
 	}
 	return allReviews, allLinks, nil
+}
+
+// detail fetches one pull request's reviews and links; a panic becomes its error.
+func (r *repoRun) detail(ctx context.Context, p cairn.PullRequest) (reviews []cairn.Review, links []cairn.PRIssueLink, err error) {
+	defer recoverGitHub(r.g.log, r.repo, &err)
+	if reviews, err = r.g.client.Reviews(ctx, r.repo, p.Number); err != nil {
+		return nil, nil, err
+	}
+	links, err = r.g.client.Links(ctx, p)
+	return reviews, links, err
 }
 
 func (r *repoRun) page(created, updated, items int) {
