@@ -77,7 +77,7 @@ func New(opts Options) (*Client, error) {
 	case opts.MaxRetries < 0:
 		opts.MaxRetries = 0
 	}
-	base := http.DefaultTransport
+	base := defaultTransport()
 	timeout := 60 * time.Second
 	if opts.HTTPClient != nil {
 		if opts.HTTPClient.Transport != nil {
@@ -125,6 +125,21 @@ func New(opts Options) (*Client, error) {
 		now:     opts.Now,
 		retries: opts.MaxRetries,
 	}, nil
+}
+
+// maxIdlePerHost keeps a connection for each request a sync has in flight (repos times review
+// fetchers, see syncer.GitHubOptions) alive between requests. http.DefaultTransport keeps 2, so
+// a sync with more in flight opened and closed a connection for most requests.
+const maxIdlePerHost = 64
+
+func defaultTransport() http.RoundTripper {
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	t = t.Clone()
+	t.MaxIdleConnsPerHost = maxIdlePerHost
+	return t
 }
 
 // apiBase parses the REST root; like go-github's WithEnterpriseURLs, "/api/v3/" is appended

@@ -1,7 +1,6 @@
 package github
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -36,13 +35,13 @@ func (c *Client) PullRequests(ctx context.Context, repo string, page int, etags 
 	if err != nil || pg.NotModified {
 		return nil, pg, err
 	}
-	items, raws, err := decodeList[gh.PullRequest](path, body)
+	items, raws, err := decodeSlim[wirePR](path, body)
 	if err != nil {
 		return nil, pg, err
 	}
 	out := make([]cairn.PullRequest, len(items))
 	for i := range items {
-		out[i] = pullRequest(repo, &items[i], raws[i])
+		out[i] = items[i].cairn(repo, raws[i])
 		pg.Oldest = oldest(pg.Oldest, out[i].Updated)
 	}
 	return out, pg, nil
@@ -65,36 +64,21 @@ func (c *Client) Issues(ctx context.Context, repo string, page int, since time.T
 	if err != nil || pg.NotModified {
 		return nil, pg, err
 	}
-	var raws []json.RawMessage
-	if err := json.Unmarshal(body, &raws); err != nil {
-		return nil, pg, &requestError{"GET", path, errMalformed(err)}
+	items, raws, err := decodeSlim[wireIssue](path, body)
+	if err != nil {
+		return nil, pg, err
 	}
-	out := make([]cairn.GitHubIssue, 0, len(raws))
-	for i, raw := range raws {
-		if i == len(raws)-1 {
-			// The list is sorted by updated_at descending: the last item is the oldest.
-			var probe struct {
-				UpdatedAt time.Time `json:"updated_at"`
-			}
-			if err := json.Unmarshal(raw, &probe); err != nil {
-				return nil, pg, &requestError{"GET", path, errMalformed(err)}
-			}
-			pg.Oldest = probe.UpdatedAt.UTC()
+	out := make([]cairn.GitHubIssue, 0, len(items))
+	for i := range items {
+		// The list is sorted by updated_at descending: the last item is the oldest.
+		if i == len(items)-1 {
+			pg.Oldest = items[i].UpdatedAt.utc()
 		}
-		// Pull requests come back as issues with a "pull_request" object. An unescaped
-		// `"pull_request":{` can only be that key (no nested issue object has it), so they
-		// are skipped without decoding; anything else is decoded in full and checked.
-		if bytes.Contains(raw, []byte(`"pull_request":{`)) {
+		// Pull requests come back as issues with a "pull_request" object.
+		if items[i].PullRequest != nil {
 			continue
 		}
-		var it gh.Issue
-		if err := json.Unmarshal(raw, &it); err != nil {
-			return nil, pg, &requestError{"GET", path, errMalformed(err)}
-		}
-		if it.IsPullRequest() {
-			continue
-		}
-		out = append(out, issue(repo, &it, raw))
+		out = append(out, items[i].cairn(repo, raws[i]))
 	}
 	return out, pg, nil
 }
@@ -112,12 +96,12 @@ func (c *Client) Reviews(ctx context.Context, repo string, number int) ([]cairn.
 		if err != nil {
 			return nil, err
 		}
-		items, raws, err := decodeList[gh.PullRequestReview](path, body)
+		items, raws, err := decodeSlim[wireReview](path, body)
 		if err != nil {
 			return nil, err
 		}
 		for i := range items {
-			out = append(out, review(repo, number, &items[i], raws[i]))
+			out = append(out, items[i].cairn(repo, number, raws[i]))
 		}
 		page = pg.Next
 	}
