@@ -71,59 +71,42 @@ func putETags(ctx context.Context, tx *sql.Tx, tags []ETag, now time.Time) error
 
 // SaveGitHubPullRequests upserts a page of pull requests with their reviews and links, the
 // page's ETags and the cursor, in one transaction. It returns how many PRs were new and how
-// many changed (a newer updated_at).
+// many changed (a newer updated_at). Each kind of row is written with a few multi-row
+// statements rather than one statement per row: per-statement overhead was most of the cost.
 func (db *DB) SaveGitHubPullRequests(ctx context.Context, page GitHubPRPage) (created, updated int, err error) {
 	now := db.Now()
 	err = db.Update(ctx, func(tx *sql.Tx) error {
-		prev, err := tx.PrepareContext(ctx, `SELECT updated_at FROM github_pull_requests WHERE id = ?`)
+		ids := make([]int64, len(page.PRs))
+		for i, p := range page.PRs {
+			ids[i] = p.ID
+		}
+		prev, err := updatedAts(ctx, tx, "github_pull_requests", ids)
 		if err != nil {
 			return err
 		}
-		defer prev.Close()
-		up, err := tx.PrepareContext(ctx, `INSERT INTO github_pull_requests (id, repo, number, title, state, draft,
+		created, updated = countChanges(prev, len(page.PRs), func(i int) (int64, time.Time) { return page.PRs[i].ID, page.PRs[i].Updated })
+		if err := execRows(ctx, tx, `INSERT INTO github_pull_requests (id, repo, number, title, state, draft,
 			author, head_ref, base_ref, created_at, updated_at, closed_at, merged_at, milestone, labels,
-			requested_reviewers, deleted_at, raw_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
-			ON CONFLICT (id) DO UPDATE SET repo = excluded.repo, number = excluded.number, title = excluded.title,
+			requested_reviewers, deleted_at, raw_json) VALUES `, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+			` ON CONFLICT (id) DO UPDATE SET repo = excluded.repo, number = excluded.number, title = excluded.title,
 			state = excluded.state, draft = excluded.draft, author = excluded.author, head_ref = excluded.head_ref,
 			base_ref = excluded.base_ref, created_at = excluded.created_at, updated_at = excluded.updated_at,
 			closed_at = excluded.closed_at, merged_at = excluded.merged_at, milestone = excluded.milestone,
 			labels = excluded.labels, requested_reviewers = excluded.requested_reviewers, deleted_at = NULL,
-			raw_json = excluded.raw_json`)
-		if err != nil {
-			return err
+			raw_json = excluded.raw_json`, 17, len(page.PRs), func(i int, args []any) []any {
+				p := &page.PRs[i]
+				return append(args, p.ID, p.Repo, p.Number, p.Title, p.State, boolInt(p.Draft),
+					NullString(p.Author), NullString(p.HeadRef), NullString(p.BaseRef), FormatTime(p.Created),
+					FormatTime(p.Updated), NullTime(p.Closed), NullTime(p.Merged), NullString(p.Milestone),
+					JSONList(p.Labels), JSONList(p.RequestedReviewers), rawText(p.Raw))
+			}); err != nil {
+			return fmt.Errorf("upsert pull requests: %w", err)
 		}
-		defer up.Close()
-		delReviews, err := tx.PrepareContext(ctx, `DELETE FROM github_reviews WHERE repo = ? AND number = ?`)
-		if err != nil {
-			return err
-		}
-		defer delReviews.Close()
-		delLinks, err := tx.PrepareContext(ctx, `DELETE FROM pr_issue_links WHERE repo = ? AND number = ?`)
-		if err != nil {
-			return err
-		}
-		defer delLinks.Close()
-		for _, p := range page.PRs {
-			var old sql.NullString
-			switch err := prev.QueryRowContext(ctx, p.ID).Scan(&old); {
-			case err == sql.ErrNoRows:
-				created++
-			case err != nil:
-				return err
-			case old.String != FormatTime(p.Updated):
-				updated++
-			}
-			if _, err := up.ExecContext(ctx, p.ID, p.Repo, p.Number, p.Title, p.State, boolInt(p.Draft),
-				NullString(p.Author), NullString(p.HeadRef), NullString(p.BaseRef), FormatTime(p.Created),
-				FormatTime(p.Updated), NullTime(p.Closed), NullTime(p.Merged), NullString(p.Milestone),
-				JSONList(p.Labels), JSONList(p.RequestedReviewers), rawText(p.Raw)); err != nil {
-				return fmt.Errorf("upsert pull request %s#%d: %w", p.Repo, p.Number, err)
-			}
-			if _, err := delReviews.ExecContext(ctx, p.Repo, p.Number); err != nil {
-				return err
-			}
-			if _, err := delLinks.ExecContext(ctx, p.Repo, p.Number); err != nil {
-				return err
+		// The page's reviews and links replace what was stored for its PRs.
+		for _, table := range []string{"github_reviews", "pr_issue_links"} {
+			if err := execRows(ctx, tx, `DELETE FROM `+table+` WHERE (repo, number) IN (VALUES `, `(?, ?)`, `)`,
+				2, len(page.PRs), func(i int, args []any) []any { return append(args, page.PRs[i].Repo, page.PRs[i].Number) }); err != nil {
+				return fmt.Errorf("clear %s: %w", table, err)
 			}
 		}
 		if err := insertReviews(ctx, tx, page.Reviews); err != nil {
@@ -146,6 +129,81 @@ func (db *DB) SaveGitHubPullRequests(ctx context.Context, page GitHubPRPage) (cr
 	return created, updated, nil
 }
 
+// updatedAts returns the stored updated_at of those ids that table has.
+func updatedAts(ctx context.Context, tx *sql.Tx, table string, ids []int64) (map[int64]string, error) {
+	prev := make(map[int64]string, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), maxRowsPerStatement)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, updated_at FROM `+table+` WHERE id IN (`+placeholders(n)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var at sql.NullString
+			if err := rows.Scan(&id, &at); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			prev[id] = at.String
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		ids = ids[n:]
+	}
+	return prev, nil
+}
+
+// countChanges counts the rows new to prev and those whose updated_at differs from it; a row
+// repeated within the page counts once.
+func countChanges(prev map[int64]string, n int, row func(i int) (int64, time.Time)) (created, updated int) {
+	for i := range n {
+		id, at := row(i)
+		old, ok := prev[id]
+		switch {
+		case !ok:
+			created++
+		case old != FormatTime(at):
+			updated++
+		}
+		prev[id] = FormatTime(at)
+	}
+	return created, updated
+}
+
+// maxRowsPerStatement bounds a multi-row statement (SQLite allows 32,766 parameters).
+const maxRowsPerStatement = 200
+
+// execRows runs head + n copies of row (joined by commas) + tail, in statements of at most
+// maxRowsPerStatement rows, with args(i, dst) appending row i's cols parameters to dst.
+func execRows(ctx context.Context, tx *sql.Tx, head, row, tail string, cols, n int, args func(i int, dst []any) []any) error {
+	var b strings.Builder
+	buf := make([]any, 0, min(n, maxRowsPerStatement)*cols)
+	for from := 0; from < n; from += maxRowsPerStatement {
+		to := min(from+maxRowsPerStatement, n)
+		b.Reset()
+		b.WriteString(head)
+		buf = buf[:0]
+		for i := from; i < to; i++ {
+			if i > from {
+				b.WriteByte(',')
+			}
+			b.WriteString(row)
+			buf = args(i, buf)
+		}
+		b.WriteString(tail)
+		if _, err := tx.ExecContext(ctx, b.String(), buf...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func rawText(b []byte) string {
 	if len(b) == 0 {
 		return "{}"
@@ -154,39 +212,27 @@ func rawText(b []byte) string {
 }
 
 func insertReviews(ctx context.Context, tx *sql.Tx, reviews []cairn.Review) error {
-	if len(reviews) == 0 {
-		return nil
-	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO github_reviews (id, repo, number, author, state, submitted_at, raw_json)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET repo = excluded.repo, number = excluded.number,
-		author = excluded.author, state = excluded.state, submitted_at = excluded.submitted_at, raw_json = excluded.raw_json`)
+	err := execRows(ctx, tx, `INSERT INTO github_reviews (id, repo, number, author, state, submitted_at, raw_json) VALUES `,
+		`(?, ?, ?, ?, ?, ?, ?)`, ` ON CONFLICT (id) DO UPDATE SET repo = excluded.repo, number = excluded.number,
+		author = excluded.author, state = excluded.state, submitted_at = excluded.submitted_at, raw_json = excluded.raw_json`,
+		7, len(reviews), func(i int, args []any) []any {
+			r := &reviews[i]
+			return append(args, r.ID, r.Repo, r.Number, NullString(r.Author), r.State, NullTime(r.SubmittedAt), rawText(r.Raw))
+		})
 	if err != nil {
-		return err
-	}
-	defer st.Close()
-	for _, r := range reviews {
-		if _, err := st.ExecContext(ctx, r.ID, r.Repo, r.Number, NullString(r.Author), r.State,
-			NullTime(r.SubmittedAt), rawText(r.Raw)); err != nil {
-			return fmt.Errorf("upsert review %d: %w", r.ID, err)
-		}
+		return fmt.Errorf("upsert reviews: %w", err)
 	}
 	return nil
 }
 
 func insertLinks(ctx context.Context, tx *sql.Tx, links []cairn.PRIssueLink) error {
-	if len(links) == 0 {
-		return nil
-	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO pr_issue_links (repo, number, issue_key, source) VALUES (?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`)
+	err := execRows(ctx, tx, `INSERT INTO pr_issue_links (repo, number, issue_key, source) VALUES `, `(?, ?, ?, ?)`,
+		` ON CONFLICT DO NOTHING`, 4, len(links), func(i int, args []any) []any {
+			l := &links[i]
+			return append(args, l.Repo, l.Number, l.IssueKey, l.Source)
+		})
 	if err != nil {
-		return err
-	}
-	defer st.Close()
-	for _, l := range links {
-		if _, err := st.ExecContext(ctx, l.Repo, l.Number, l.IssueKey, l.Source); err != nil {
-			return fmt.Errorf("insert link %s#%d %s: %w", l.Repo, l.Number, l.IssueKey, err)
-		}
+		return fmt.Errorf("insert links: %w", err)
 	}
 	return nil
 }
@@ -196,37 +242,28 @@ func insertLinks(ctx context.Context, tx *sql.Tx, links []cairn.PRIssueLink) err
 func (db *DB) SaveGitHubIssues(ctx context.Context, page GitHubIssuePage) (created, updated int, err error) {
 	now := db.Now()
 	err = db.Update(ctx, func(tx *sql.Tx) error {
-		prev, err := tx.PrepareContext(ctx, `SELECT updated_at FROM github_issues WHERE id = ?`)
+		ids := make([]int64, len(page.Issues))
+		for i, is := range page.Issues {
+			ids[i] = is.ID
+		}
+		prev, err := updatedAts(ctx, tx, "github_issues", ids)
 		if err != nil {
 			return err
 		}
-		defer prev.Close()
-		up, err := tx.PrepareContext(ctx, `INSERT INTO github_issues (id, repo, number, title, state, author,
-			milestone, labels, created_at, updated_at, closed_at, deleted_at, raw_json)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
-			ON CONFLICT (id) DO UPDATE SET repo = excluded.repo, number = excluded.number, title = excluded.title,
+		created, updated = countChanges(prev, len(page.Issues), func(i int) (int64, time.Time) { return page.Issues[i].ID, page.Issues[i].Updated })
+		if err := execRows(ctx, tx, `INSERT INTO github_issues (id, repo, number, title, state, author,
+			milestone, labels, created_at, updated_at, closed_at, deleted_at, raw_json) VALUES `,
+			`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+			` ON CONFLICT (id) DO UPDATE SET repo = excluded.repo, number = excluded.number, title = excluded.title,
 			state = excluded.state, author = excluded.author, milestone = excluded.milestone, labels = excluded.labels,
 			created_at = excluded.created_at, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
-			deleted_at = NULL, raw_json = excluded.raw_json`)
-		if err != nil {
-			return err
-		}
-		defer up.Close()
-		for _, is := range page.Issues {
-			var old sql.NullString
-			switch err := prev.QueryRowContext(ctx, is.ID).Scan(&old); {
-			case err == sql.ErrNoRows:
-				created++
-			case err != nil:
-				return err
-			case old.String != FormatTime(is.Updated):
-				updated++
-			}
-			if _, err := up.ExecContext(ctx, is.ID, is.Repo, is.Number, is.Title, is.State, NullString(is.Author),
-				NullString(is.Milestone), JSONList(is.Labels), FormatTime(is.Created), FormatTime(is.Updated),
-				NullTime(is.Closed), rawText(is.Raw)); err != nil {
-				return fmt.Errorf("upsert issue %s#%d: %w", is.Repo, is.Number, err)
-			}
+			deleted_at = NULL, raw_json = excluded.raw_json`, 12, len(page.Issues), func(i int, args []any) []any {
+				is := &page.Issues[i]
+				return append(args, is.ID, is.Repo, is.Number, is.Title, is.State, NullString(is.Author),
+					NullString(is.Milestone), JSONList(is.Labels), FormatTime(is.Created), FormatTime(is.Updated),
+					NullTime(is.Closed), rawText(is.Raw))
+			}); err != nil {
+			return fmt.Errorf("upsert issues: %w", err)
 		}
 		if err := putETags(ctx, tx, page.ETags, now); err != nil {
 			return err
