@@ -193,33 +193,44 @@ func newInterner() *interner {
 	return &interner{strs: map[string]string{}, lists: map[string][]string{}}
 }
 
-func (in *interner) str(b []byte) string {
+func (in *interner) str(b string) string {
 	if len(b) == 0 {
 		return ""
 	}
-	if v, ok := in.strs[string(b)]; ok {
+	if v, ok := in.strs[b]; ok {
 		return v
 	}
-	v := string(b)
+	v := strings.Clone(b) // b may be a substring of a packed row
 	in.strs[v] = v
 	return v
 }
 
 // list parses a JSON list column; "[]" is nil.
-func (in *interner) list(b []byte) []string {
-	if string(b) == "[]" || len(b) == 0 {
+func (in *interner) list(b string) []string {
+	if b == "[]" || len(b) == 0 {
 		return nil
 	}
-	if v, ok := in.lists[string(b)]; ok {
+	if v, ok := in.lists[b]; ok {
 		return v
 	}
-	v := ParseJSONList(string(b))
+	v := ParseJSONList(b)
 	for i, e := range v {
-		v[i] = in.str([]byte(e))
+		v[i] = in.str(e)
 	}
 	v = slices.Clip(v)
-	in.lists[string(b)] = v
+	in.lists[strings.Clone(b)] = v
 	return v
+}
+
+// clone2 copies a and b into one allocation (two fields kept from a packed row, which would
+// otherwise keep the whole row alive).
+func clone2(a, b string) (string, string) {
+	var sb strings.Builder
+	sb.Grow(len(a) + len(b))
+	sb.WriteString(a)
+	sb.WriteString(b)
+	s := sb.String()
+	return s[:len(a)], s[len(a):]
 }
 
 func loadIssues(ctx context.Context, tx *sql.Tx, d *RollupData) error {
@@ -230,28 +241,33 @@ func loadIssues(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 	}
 	d.Issues = make([]RollupIssue, 0, n)
 	// The scan targets live outside the row callback and are reused for every row: declared
-	// inside, each row's would escape to the heap (Scan takes pointers through interfaces), a
-	// garbage RollupIssue and a dozen buffers per issue.
-	var is RollupIssue
-	var project, typ, status, cat, assignee, priority, labels, comps, epic, parent, created, updated, resolved sql.RawBytes
+	// inside, each row's would escape to the heap (Scan takes pointers through interfaces).
+	// The text columns come packed in one value (see packSQL); story points stay a REAL
+	// column, since REAL to text is not exact.
+	var id int64
+	var row string
 	var points sql.NullFloat64
-	dest := []any{&is.ID, &is.Key, &project, &typ, &is.Subtask, &is.Summary, &status,
-		&cat, &assignee, &priority, &labels, &comps, &points, &epic, &parent, &is.Flagged,
-		&created, &updated, &resolved}
-	return each(ctx, tx, `SELECT id, key, project_key, issue_type, subtask, summary, status,
-		status_category, assignee, priority, labels, components, story_points, epic_key, parent_key,
-		flagged, created_at, updated_at, resolved_at
+	dest := []any{&id, &row, &points}
+	return each(ctx, tx, `SELECT id, `+packSQL("key", "summary", "project_key", "issue_type", "subtask",
+		"status", "status_category", "assignee", "priority", "labels", "components", "epic_key",
+		"parent_key", "flagged", "created_at", "updated_at", "resolved_at")+`, story_points
 		FROM jira_issues WHERE deleted_at IS NULL ORDER BY id`, func(r *sql.Rows) error {
-		is = RollupIssue{}
 		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		is.Project, is.Type, is.Status, is.Priority = in.str(project), in.str(typ), in.str(status), in.str(priority)
-		is.Category = category(cat)
-		is.Assignee, is.EpicKey, is.ParentKey = in.str(assignee), in.str(epic), in.str(parent)
+		f := fields{s: row}
+		is := RollupIssue{ID: id}
+		is.Key, is.Summary = clone2(f.next(), f.next())
+		is.Project, is.Type, is.Subtask = in.str(f.next()), in.str(f.next()), f.bool()
+		is.Status, is.Category = in.str(f.next()), category(f.next())
+		is.Assignee, is.Priority = in.str(f.next()), in.str(f.next())
+		is.Labels, is.Components = in.list(f.next()), in.list(f.next())
+		is.EpicKey, is.ParentKey, is.Flagged = in.str(f.next()), in.str(f.next()), f.bool()
+		is.Created, is.Updated, is.Resolved = parseBytes(f.next()), parseBytes(f.next()), parseBytes(f.next())
 		is.Points, is.Estimated = points.Float64, points.Valid
-		is.Labels, is.Components = in.list(labels), in.list(comps)
-		is.Created, is.Updated, is.Resolved = parseBytes(created), parseBytes(updated), parseBytes(resolved)
+		if err := f.done(); err != nil {
+			return fmt.Errorf("issue %d: %w", id, err)
+		}
 		d.Issues = append(d.Issues, is)
 		return nil
 	})
@@ -292,7 +308,7 @@ func loadTransitions(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 	}
 	d.pending = make([]pendingTransition, 0, n)
 	d.cats = []cairn.StatusCategory{"", cairn.CategoryNew, cairn.CategoryIndeterminate, cairn.CategoryDone}
-	code := func(b []byte) uint8 {
+	code := func(b string) uint8 {
 		c := category(b)
 		for i, k := range d.cats {
 			if k == c {
@@ -305,15 +321,19 @@ func loadTransitions(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 		d.cats = append(d.cats, c)
 		return uint8(len(d.cats) - 1)
 	}
-	var id int64
-	var at, from, to sql.RawBytes // reused: see loadIssues
-	dest := []any{&id, &at, &from, &to}
-	return each(ctx, tx, `SELECT issue_id, at, from_category, to_category
+	var row string // issue_id, at, from and to categories, packed (see packSQL)
+	dest := []any{&row}
+	return each(ctx, tx, `SELECT `+packSQL("issue_id", "at", "from_category", "to_category")+`
 		FROM jira_status_changes`, func(r *sql.Rows) error {
 		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		d.pending = append(d.pending, pendingTransition{issueID: id, at: parseBytes(at), from: code(from), to: code(to)})
+		f := fields{s: row}
+		p := pendingTransition{issueID: f.int(), at: parseBytes(f.next()), from: code(f.next()), to: code(f.next())}
+		if err := f.done(); err != nil {
+			return fmt.Errorf("status change: %w", err)
+		}
+		d.pending = append(d.pending, p)
 		return nil
 	})
 }
@@ -359,7 +379,7 @@ func (d *RollupData) attachTransitions() {
 }
 
 // category interns a status category.
-func category(b []byte) cairn.StatusCategory {
+func category(b string) cairn.StatusCategory {
 	switch string(b) {
 	case "new":
 		return cairn.CategoryNew
@@ -373,10 +393,11 @@ func category(b []byte) cairn.StatusCategory {
 
 // parseBytes parses a time column without allocating for the common layouts
 // (YYYY-MM-DDTHH:MM:SS[.fraction]Z and YYYY-MM-DD), falling back to ParseTime.
-func parseBytes(b []byte) time.Time {
-	num := func(s []byte) (int, bool) {
+func parseBytes[T string | []byte](b T) time.Time {
+	num := func(s T) (int, bool) {
 		n := 0
-		for _, c := range s {
+		for i := 0; i < len(s); i++ {
+			c := s[i]
 			if c < '0' || c > '9' {
 				return 0, false
 			}
@@ -532,25 +553,26 @@ func loadPRs(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 	}
 	d.PRs = make([]RollupPR, 0, n)
 	in := newInterner() // repos, states, authors, milestones and label lists repeat
-	var p RollupPR      // reused: see loadIssues
-	var repo, state, author, ms, labels sql.RawBytes
-	var created, updated string
-	var closed, merged sql.NullString
-	dest := []any{&repo, &p.Number, &p.Title, &state, &p.Draft, &author, &ms, &labels,
-		&created, &updated, &closed, &merged}
+	var row string      // reused: see loadIssues; the columns packed (see packSQL)
+	dest := []any{&row}
 	// A table scan sorted here: ORDER BY repo, number would walk the (repo, number) index and
 	// look every row up in the table, a b-tree descent per PR.
-	err = each(ctx, tx, `SELECT repo, number, title, state, draft, author, milestone, labels,
-		created_at, updated_at, closed_at, merged_at
+	err = each(ctx, tx, `SELECT `+packSQL("repo", "number", "title", "state", "draft", "author",
+		"milestone", "labels", "created_at", "updated_at", "closed_at", "merged_at")+`
 		FROM github_pull_requests WHERE deleted_at IS NULL`, func(r *sql.Rows) error {
-		p = RollupPR{}
 		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		p.Repo, p.State, p.Author, p.Milestone = in.str(repo), in.str(state), in.str(author), in.str(ms)
-		p.Labels = in.list(labels)
-		p.Created, p.Updated = parseText(created), parseText(updated)
-		p.Closed, p.Merged = ParseTime(closed), ParseTime(merged)
+		f := fields{s: row}
+		p := RollupPR{Repo: in.str(f.next()), Number: int(f.int())}
+		p.Title = strings.Clone(f.next())
+		p.State, p.Draft, p.Author, p.Milestone = in.str(f.next()), f.bool(), in.str(f.next()), in.str(f.next())
+		p.Labels = in.list(f.next())
+		p.Created, p.Updated = parseBytes(f.next()), parseBytes(f.next())
+		p.Closed, p.Merged = parseBytes(f.next()), parseBytes(f.next())
+		if err := f.done(); err != nil {
+			return fmt.Errorf("pull request %s#%d: %w", p.Repo, p.Number, err)
+		}
 		d.PRs = append(d.PRs, p)
 		return nil
 	})
