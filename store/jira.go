@@ -68,42 +68,61 @@ type batch struct {
 	head, tail string // INSERT INTO t (cols) VALUES | ON CONFLICT ...
 	cols       int
 	args       []any
+	full       string // the statement of batchRows rows, built once
 }
 
 const batchRows = 100
 
 func (b *batch) add(vals ...any) { b.args = append(b.args, vals...) }
 
-func (b *batch) exec(ctx context.Context, tx *sql.Tx) error {
+func (b *batch) exec(ctx context.Context, tx *sql.Tx, stmts stmtCache) error {
 	row := "(" + placeholders(b.cols) + ")"
 	per := batchRows * b.cols
-	var full *sql.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
-	for len(b.args) > 0 {
-		n := min(per, len(b.args))
-		chunk := b.args[:n]
-		b.args = b.args[n:]
-		if n == per {
-			if full == nil {
-				var err error
-				if full, err = tx.PrepareContext(ctx, b.head+repeatJoin(row, batchRows)+b.tail); err != nil {
-					return err
-				}
-			}
-			if _, err := full.ExecContext(ctx, chunk...); err != nil {
+	defer func() { clear(b.args); b.args = b.args[:0] }()
+	for args := b.args; len(args) > 0; {
+		n := min(per, len(args))
+		chunk := args[:n]
+		args = args[n:]
+		if n != per {
+			if _, err := tx.ExecContext(ctx, b.head+repeatJoin(row, n/b.cols)+b.tail, chunk...); err != nil {
 				return err
 			}
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, b.head+repeatJoin(row, n/b.cols)+b.tail, chunk...); err != nil {
+		if b.full == "" {
+			b.full = b.head + repeatJoin(row, batchRows) + b.tail
+		}
+		st, err := stmts.get(ctx, tx, b.full)
+		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(ctx, chunk...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// stmtCache keeps the full-size batch statements of one transaction prepared: a transaction
+// storing several pages parses each 100-row statement once, not once per page.
+type stmtCache map[string]*sql.Stmt
+
+func (c stmtCache) get(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	if st, ok := c[q]; ok {
+		return st, nil
+	}
+	st, err := tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	c[q] = st
+	return st, nil
+}
+
+func (c stmtCache) close() {
+	for _, st := range c {
+		st.Close()
+	}
 }
 
 func repeatJoin(s string, n int) string {
@@ -185,51 +204,54 @@ func rename(ctx context.Context, tx *sql.Tx, from, to string) error {
 // left untouched unless the page asks for a rewrite: overlapping and full runs re-read many
 // issues that did not change, and skipping them keeps those runs as fast as their fetching.
 func (db *DB) SaveJiraIssues(ctx context.Context, page JiraIssuePage) (created, updated int, err error) {
+	saved, err := db.SaveJiraIssuePages(ctx, []JiraIssuePage{page})
+	if err != nil {
+		return 0, 0, err
+	}
+	return saved[0].Created, saved[0].Updated, nil
+}
+
+// JiraSaved is what storing one page did: how many of its issues were new and how many changed.
+type JiraSaved struct{ Created, Updated int }
+
+// SaveJiraIssuePages stores several pages, in order, in one transaction, each as
+// SaveJiraIssues would, each with its cursor (pages of one scope leave the last one's). A
+// transaction per page rewrites the same index pages and WAL frames once per page; one per
+// group of pages writes them once. Either every page commits or none does.
+func (db *DB) SaveJiraIssuePages(ctx context.Context, pages []JiraIssuePage) ([]JiraSaved, error) {
 	now := db.Now()
-	err = db.Update(ctx, func(tx *sql.Tx) error {
-		created, updated = 0, 0
-		stored, err := storedIssues(ctx, tx, page.Issues)
-		if err != nil {
-			return err
-		}
-		var existing, keys []any
-		skip := make([]bool, len(page.Issues))
-		for i := range page.Issues {
-			is := &page.Issues[i]
-			old, ok := stored[is.ID]
-			if !ok {
-				created++
-				continue
-			}
-			if old.updated != FormatTime(is.Updated) || old.key != is.Key || old.deleted {
-				updated++
-			} else if !page.Rewrite && old.raw == rawText(is.Raw) {
-				skip[i] = true
-				continue
-			}
-			if old.key != is.Key {
-				if err := rename(ctx, tx, old.key, is.Key); err != nil {
-					return err
-				}
-			}
-			existing = append(existing, is.ID)
-			keys = append(keys, is.Key)
-		}
-		// A new issue has nothing to replace: its links stored from the other side are
-		// upserted by link id below.
-		for _, q := range []string{`DELETE FROM jira_status_changes WHERE issue_id IN (?)`,
-			`DELETE FROM jira_issue_versions WHERE issue_id IN (?)`, `DELETE FROM jira_issue_sprints WHERE issue_id IN (?)`} {
-			if err := execIn(ctx, tx, q, existing); err != nil {
+	saved := make([]JiraSaved, len(pages))
+	var failed string
+	err := db.Update(ctx, func(tx *sql.Tx) error {
+		stmts := stmtCache{}
+		defer stmts.close()
+		w := newJiraWriter()
+		for i, page := range pages {
+			var err error
+			if saved[i], err = w.save(ctx, tx, stmts, page, now); err != nil {
+				failed = page.Scope
 				return err
 			}
 		}
-		if err := execIn(ctx, tx, `DELETE FROM jira_issue_links WHERE from_key IN (?)`, keys); err != nil {
-			return err
+		return nil
+	})
+	if err != nil {
+		if failed == "" && len(pages) > 0 {
+			failed = pages[0].Scope
 		}
-		if err := execIn(ctx, tx, `DELETE FROM jira_issue_links WHERE to_key IN (?)`, keys); err != nil {
-			return err
-		}
-		issues := batch{head: `INSERT INTO jira_issues (id, key, project_key, issue_type, subtask, summary, status,
+		return nil, fmt.Errorf("save jira issues of %s: %w", failed, err)
+	}
+	return saved, nil
+}
+
+// jiraWriter holds the batches of one transaction, reused from page to page.
+type jiraWriter struct {
+	issues, changes, versions, sprints, links batch
+}
+
+func newJiraWriter() *jiraWriter {
+	return &jiraWriter{
+		issues: batch{head: `INSERT INTO jira_issues (id, key, project_key, issue_type, subtask, summary, status,
 			status_category, assignee, priority, labels, components, story_points, epic_key, parent_key, flagged,
 			created_at, updated_at, resolved_at, due_date, synced_at, raw_json) VALUES `,
 			tail: ` ON CONFLICT (id) DO UPDATE SET key = excluded.key, project_key = excluded.project_key,
@@ -239,61 +261,103 @@ func (db *DB) SaveJiraIssues(ctx context.Context, page JiraIssuePage) (created, 
 			story_points = excluded.story_points, epic_key = excluded.epic_key, parent_key = excluded.parent_key,
 			flagged = excluded.flagged, created_at = excluded.created_at, updated_at = excluded.updated_at,
 			resolved_at = excluded.resolved_at, due_date = excluded.due_date, synced_at = excluded.synced_at,
-			deleted_at = NULL, raw_json = excluded.raw_json`, cols: 22}
-		changes := batch{head: `INSERT INTO jira_status_changes (issue_id, history_id, at, from_status, to_status,
+			deleted_at = NULL, raw_json = excluded.raw_json`, cols: 22},
+		changes: batch{head: `INSERT INTO jira_status_changes (issue_id, history_id, at, from_status, to_status,
 			from_category, to_category) VALUES `, tail: ` ON CONFLICT (issue_id, history_id) DO UPDATE SET
 			at = excluded.at, from_status = excluded.from_status, to_status = excluded.to_status,
-			from_category = excluded.from_category, to_category = excluded.to_category`, cols: 7}
-		versions := batch{head: `INSERT INTO jira_issue_versions (issue_id, version_id) VALUES `, tail: ` ON CONFLICT DO NOTHING`, cols: 2}
-		sprints := batch{head: `INSERT INTO jira_issue_sprints (issue_id, sprint_id) VALUES `, tail: ` ON CONFLICT DO NOTHING`, cols: 2}
-		links := batch{head: `INSERT INTO jira_issue_links (id, type, from_key, to_key) VALUES `, tail: ` ON CONFLICT (id)
-			DO UPDATE SET type = excluded.type, from_key = excluded.from_key, to_key = excluded.to_key`, cols: 4}
-		synced := FormatTime(now)
-		for i := range page.Issues {
-			if skip[i] {
-				continue
-			}
-			is := &page.Issues[i]
-			var points any
-			if is.StoryPoints != nil {
-				points = *is.StoryPoints
-			}
-			issues.add(is.ID, is.Key, is.ProjectKey, is.IssueType, boolInt(is.Subtask), is.Summary, is.Status,
-				jiraCategory(is.StatusCategory), NullString(is.Assignee), NullString(is.Priority), JSONList(is.Labels),
-				JSONList(is.Components), points, NullString(is.EpicKey), NullString(is.ParentKey), boolInt(is.Flagged),
-				FormatTime(is.Created), FormatTime(is.Updated), NullTime(is.Resolved), NullDate(is.DueDate), synced,
-				rawText(is.Raw))
-			for _, t := range is.Transitions {
-				changes.add(is.ID, t.HistoryID, FormatTime(t.At), NullString(t.FromStatus), t.ToStatus,
-					NullString(string(t.FromCategory)), NullString(string(t.ToCategory)))
-			}
-			for _, v := range is.FixVersionIDs {
-				versions.add(is.ID, v)
-			}
-			for _, sp := range is.SprintIDs {
-				sprints.add(is.ID, sp)
-			}
-			for _, l := range is.Links {
-				links.add(l.ID, l.Type, l.FromKey, l.ToKey)
-			}
-		}
-		for _, b := range []struct {
-			what string
-			b    *batch
-		}{{"issues", &issues}, {"status changes", &changes}, {"fix versions", &versions}, {"sprints", &sprints}, {"links", &links}} {
-			if err := b.b.exec(ctx, tx); err != nil {
-				return fmt.Errorf("upsert %s: %w", b.what, err)
-			}
-		}
-		if page.Cursor != "" {
-			return SetCursor(ctx, tx, cairn.ConnectorJira, page.Scope, page.Cursor, now)
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, 0, fmt.Errorf("save jira issues of %s: %w", page.Scope, err)
+			from_category = excluded.from_category, to_category = excluded.to_category`, cols: 7},
+		versions: batch{head: `INSERT INTO jira_issue_versions (issue_id, version_id) VALUES `, tail: ` ON CONFLICT DO NOTHING`, cols: 2},
+		sprints:  batch{head: `INSERT INTO jira_issue_sprints (issue_id, sprint_id) VALUES `, tail: ` ON CONFLICT DO NOTHING`, cols: 2},
+		links: batch{head: `INSERT INTO jira_issue_links (id, type, from_key, to_key) VALUES `, tail: ` ON CONFLICT (id)
+			DO UPDATE SET type = excluded.type, from_key = excluded.from_key, to_key = excluded.to_key`, cols: 4},
 	}
-	return created, updated, nil
+}
+
+// save stores one page inside tx.
+func (w *jiraWriter) save(ctx context.Context, tx *sql.Tx, stmts stmtCache, page JiraIssuePage, now time.Time) (JiraSaved, error) {
+	var res JiraSaved
+	stored, err := storedIssues(ctx, tx, page.Issues)
+	if err != nil {
+		return res, err
+	}
+	var existing, keys []any
+	skip := make([]bool, len(page.Issues))
+	for i := range page.Issues {
+		is := &page.Issues[i]
+		old, ok := stored[is.ID]
+		if !ok {
+			res.Created++
+			continue
+		}
+		if old.updated != FormatTime(is.Updated) || old.key != is.Key || old.deleted {
+			res.Updated++
+		} else if !page.Rewrite && old.raw == rawText(is.Raw) {
+			skip[i] = true
+			continue
+		}
+		if old.key != is.Key {
+			if err := rename(ctx, tx, old.key, is.Key); err != nil {
+				return res, err
+			}
+		}
+		existing = append(existing, is.ID)
+		keys = append(keys, is.Key)
+	}
+	// A new issue has nothing to replace: its links stored from the other side are
+	// upserted by link id below.
+	for _, q := range []string{`DELETE FROM jira_status_changes WHERE issue_id IN (?)`,
+		`DELETE FROM jira_issue_versions WHERE issue_id IN (?)`, `DELETE FROM jira_issue_sprints WHERE issue_id IN (?)`} {
+		if err := execIn(ctx, tx, q, existing); err != nil {
+			return res, err
+		}
+	}
+	if err := execIn(ctx, tx, `DELETE FROM jira_issue_links WHERE from_key IN (?)`, keys); err != nil {
+		return res, err
+	}
+	if err := execIn(ctx, tx, `DELETE FROM jira_issue_links WHERE to_key IN (?)`, keys); err != nil {
+		return res, err
+	}
+	synced := FormatTime(now)
+	for i := range page.Issues {
+		if skip[i] {
+			continue
+		}
+		is := &page.Issues[i]
+		var points any
+		if is.StoryPoints != nil {
+			points = *is.StoryPoints
+		}
+		w.issues.add(is.ID, is.Key, is.ProjectKey, is.IssueType, boolInt(is.Subtask), is.Summary, is.Status,
+			jiraCategory(is.StatusCategory), NullString(is.Assignee), NullString(is.Priority), JSONList(is.Labels),
+			JSONList(is.Components), points, NullString(is.EpicKey), NullString(is.ParentKey), boolInt(is.Flagged),
+			FormatTime(is.Created), FormatTime(is.Updated), NullTime(is.Resolved), NullDate(is.DueDate), synced,
+			rawText(is.Raw))
+		for _, t := range is.Transitions {
+			w.changes.add(is.ID, t.HistoryID, FormatTime(t.At), NullString(t.FromStatus), t.ToStatus,
+				NullString(string(t.FromCategory)), NullString(string(t.ToCategory)))
+		}
+		for _, v := range is.FixVersionIDs {
+			w.versions.add(is.ID, v)
+		}
+		for _, sp := range is.SprintIDs {
+			w.sprints.add(is.ID, sp)
+		}
+		for _, l := range is.Links {
+			w.links.add(l.ID, l.Type, l.FromKey, l.ToKey)
+		}
+	}
+	for _, b := range []struct {
+		what string
+		b    *batch
+	}{{"issues", &w.issues}, {"status changes", &w.changes}, {"fix versions", &w.versions}, {"sprints", &w.sprints}, {"links", &w.links}} {
+		if err := b.b.exec(ctx, tx, stmts); err != nil {
+			return res, fmt.Errorf("upsert %s: %w", b.what, err)
+		}
+	}
+	if page.Cursor != "" {
+		return res, SetCursor(ctx, tx, cairn.ConnectorJira, page.Scope, page.Cursor, now)
+	}
+	return res, nil
 }
 
 // jiraCategory keeps the status_category column within its three values: Jira's "undefined"

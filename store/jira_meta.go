@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/cairn-dev/cairn"
 )
@@ -251,4 +252,45 @@ func (db *DB) JiraFields(ctx context.Context) ([]cairn.JiraField, error) {
 		out = append(out, f)
 	}
 	return out, rows.Err()
+}
+
+// JiraSiteValue is a stored fact about the Jira site and when it was read.
+type JiraSiteValue struct {
+	Value  string
+	ReadAt time.Time
+}
+
+// JiraSite returns the stored facts about the Jira site by name.
+func (db *DB) JiraSite(ctx context.Context) (map[string]JiraSiteValue, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT name, value, fetched_at FROM jira_site`)
+	if err != nil {
+		return nil, fmt.Errorf("read jira site: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]JiraSiteValue{}
+	for rows.Next() {
+		var name, value, at string
+		if err := rows.Scan(&name, &value, &at); err != nil {
+			return nil, fmt.Errorf("read jira site: %w", err)
+		}
+		out[name] = JiraSiteValue{Value: value, ReadAt: ParseTime(sql.NullString{String: at, Valid: true})}
+	}
+	return out, rows.Err()
+}
+
+// SaveJiraSite stores facts about the Jira site, read at the given time.
+func (db *DB) SaveJiraSite(ctx context.Context, values map[string]string, at time.Time) error {
+	if len(values) == 0 {
+		return nil
+	}
+	return db.Update(ctx, func(tx *sql.Tx) error {
+		for name, v := range values {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO jira_site (name, value, fetched_at) VALUES (?, ?, ?)
+				ON CONFLICT (name) DO UPDATE SET value = excluded.value, fetched_at = excluded.fetched_at`,
+				name, v, FormatTime(at)); err != nil {
+				return fmt.Errorf("save jira site %s: %w", name, err)
+			}
+		}
+		return nil
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"regexp"
 	"strings"
 	"sync"
@@ -54,6 +55,8 @@ type Jira struct {
 	locMu sync.Mutex
 	loc   *time.Location // the API user's zone, once read
 	slack time.Duration  // extra overlap when the zone is unknown
+
+	savedSite map[string]string // site facts this runner stored, as stored
 }
 
 var _ Runner = (*Jira)(nil)
@@ -108,6 +111,10 @@ func (j *Jira) Run(ctx context.Context, full bool) (Result, error) {
 			res.Requests = j.client.Requests() - before
 			mu.Unlock()
 		}()
+		if err := j.useSite(ctx, full); err != nil {
+			return err
+		}
+		defer j.saveSite(ctx)
 		rewrite, err := j.fields(ctx, full)
 		if err != nil {
 			return err
@@ -129,11 +136,13 @@ func (j *Jira) Run(ctx context.Context, full bool) (Result, error) {
 				res.Counts.Pages += c.Pages
 			}
 		}()
+		w := newPageWriter(ctx, j.db)
 		err = j.each(ctx, func(ctx context.Context, i int) error {
 			var err error
-			runs[i], err = j.syncProject(ctx, j.opts.Projects[i], full, rewrite, &counts[i])
+			runs[i], err = j.syncProject(ctx, w, j.opts.Projects[i], full, rewrite, &counts[i])
 			return err
 		})
+		w.close()
 		if err != nil {
 			return err
 		}
@@ -174,6 +183,68 @@ func (j *Jira) each(ctx context.Context, fn func(ctx context.Context, i int) err
 		return ctx.Err()
 	}
 	return errors.Join(errs...)
+}
+
+// siteClient is the optional side of jiraClient that lets a run reuse what an earlier one
+// learned about the site (deployment, the user's zone, the fields), by fact name.
+type siteClient interface {
+	SiteFacts() map[string]string
+	UseSiteFacts(map[string]string)
+}
+
+// siteMaxAge is how long a stored site fact is trusted. Incremental runs reuse fresh facts;
+// full runs (the reconcile schedule) read what they need again. A long-running service
+// reads them once per process anyway, so this is no staler than the runner's own cache.
+const siteMaxAge = 24 * time.Hour
+
+// useSite hands the client the fresh site facts stored by earlier runs (incremental runs only).
+func (j *Jira) useSite(ctx context.Context, full bool) error {
+	sc, ok := j.client.(siteClient)
+	if !ok {
+		return nil
+	}
+	if full {
+		// Refresh the zone on the reconcile schedule, so that the incremental runs that
+		// follow find it fresh and cost only their per-project requests.
+		_, _, err := j.location(ctx)
+		return err
+	}
+	stored, err := j.db.JiraSite(ctx)
+	if err != nil {
+		return err
+	}
+	facts := map[string]string{}
+	now := j.db.Now()
+	for name, v := range stored {
+		if age := now.Sub(v.ReadAt); age >= 0 && age < siteMaxAge {
+			facts[name] = v.Value
+		}
+	}
+	sc.UseSiteFacts(facts)
+	return nil
+}
+
+// saveSite stores the site facts the client read during the run, failed or not: they are
+// facts about the site, not about the run.
+func (j *Jira) saveSite(ctx context.Context) {
+	sc, ok := j.client.(siteClient)
+	if !ok {
+		return
+	}
+	facts := sc.SiteFacts()
+	for name, v := range facts {
+		if j.savedSite[name] == v {
+			delete(facts, name) // saved when this runner's client read it
+		}
+	}
+	if err := j.db.SaveJiraSite(context.WithoutCancel(ctx), facts, j.db.Now()); err != nil {
+		j.log.Warn("save jira site facts", "err", err)
+		return
+	}
+	if j.savedSite == nil {
+		j.savedSite = map[string]string{}
+	}
+	maps.Copy(j.savedSite, facts)
 }
 
 // allNeedFull reports whether no project has completed a run with its current query.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,7 +48,10 @@ type projectRun struct {
 	counts  *cairn.Counts
 	items   int
 	total   int
-	seen    map[int64]bool // ids listed, on runs that listed from page 1
+	w       *pageWriter
+	// seen are the ids listed, on runs that listed from page 1: eight bytes an issue, not a
+	// map entry, since every project keeps them until the listings are all stored.
+	seen    []int64
 	sprints map[int64]bool // sprint ids of the issues stored by this run
 	counted map[int64]bool // sprints counted in this run
 }
@@ -59,14 +63,14 @@ type jiraFetchResult struct {
 
 // syncProject lists a project's issues (resuming a cut-off run) and refreshes its versions,
 // boards and sprints; finish then reconciles and advances the watermark.
-func (j *Jira) syncProject(ctx context.Context, project string, full, rewrite bool, counts *cairn.Counts) (*projectRun, error) {
+func (j *Jira) syncProject(ctx context.Context, w *pageWriter, project string, full, rewrite bool, counts *cairn.Counts) (*projectRun, error) {
 	st, err := j.db.JiraScope(ctx, project)
 	if err != nil {
 		return nil, err
 	}
 	query := scopeQuery(project, j.opts.JQL)
 	now := j.db.Now()
-	r := &projectRun{j: j, project: project, counts: counts, rewrite: rewrite, sprints: map[int64]bool{}, counted: map[int64]bool{}}
+	r := &projectRun{j: j, w: w, project: project, counts: counts, rewrite: rewrite, sprints: map[int64]bool{}, counted: map[int64]bool{}}
 	var saved jiraCursor
 	if st.Cursor != "" && json.Unmarshal([]byte(st.Cursor), &saved) == nil && saved.Query == query &&
 		(saved.Full || !full) && (saved.Done || now.Sub(saved.Saved) < staleCursor) {
@@ -85,7 +89,7 @@ func (j *Jira) syncProject(ctx context.Context, project string, full, rewrite bo
 			since := jqlSince(st.Watermark.Add(-j.opts.Overlap-slack), loc)
 			r.cur.JQL = query + ` AND updated >= "` + since + `"` + jqlOrder
 		}
-		r.seen = map[int64]bool{}
+		r.seen = []int64{}
 	}
 	if !r.cur.Done {
 		if err := r.list(ctx); err != nil {
@@ -128,9 +132,10 @@ func (r *projectRun) finish(ctx context.Context) error {
 	return nil
 }
 
-// list pages through the search, storing each page with the cursor after it. The next page
-// is fetched while the current one is stored, so the run takes about as long as the slower of
-// the two, not their sum; a page is stored only after every page before it.
+// list pages through the search and hands each page, with the cursor after it, to the run's
+// writer. The fetcher reads and decodes ahead while the writer stores; a few pages may be in
+// the writer's hands at once, and the project's state advances as their commits are
+// acknowledged, in order.
 func (r *projectRun) list(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	pages := make(chan jiraFetchResult, 1)
@@ -159,12 +164,50 @@ func (r *projectRun) list(ctx context.Context) error {
 		}
 		wg.Wait()
 	}()
-	for f := range pages {
-		if f.err != nil {
-			return fmt.Errorf("search page %d: %w", r.cur.Pages+1, f.err)
+	acks := make(chan pageAck, pagesInFlight)
+	var sent []sentPage // in flight, oldest first
+	defer func() {
+		// On the way out, early or not, account for what the writer still commits.
+		for ; len(sent) > 0; sent = sent[1:] {
+			if a := <-acks; a.err == nil {
+				r.stored(sent[0], a.saved)
+			}
 		}
-		if err := r.store(ctx, f.page); err != nil {
-			return err
+	}()
+	queued := r.cur
+	in := pages
+	for in != nil || len(sent) > 0 {
+		var take chan jiraFetchResult
+		if len(sent) < pagesInFlight {
+			take = in
+		}
+		select {
+		case f, ok := <-take:
+			if !ok {
+				in = nil
+				continue
+			}
+			if f.err != nil {
+				return fmt.Errorf("search page %d: %w", queued.Pages+1, f.err)
+			}
+			queued.Pages++
+			queued.Next, queued.Done = f.page.Next, f.page.Next == ""
+			queued.Saved = r.j.db.Now().UTC()
+			pw := pageWrite{page: store.JiraIssuePage{Scope: r.project, Issues: f.page.Issues, Cursor: queued.String(),
+				Rewrite: r.rewrite}, reply: acks}
+			if err := r.w.send(ctx, pw); err != nil {
+				return err
+			}
+			sent = append(sent, sentPage{page: f.page, cur: queued})
+		case a := <-acks:
+			if a.err != nil {
+				return a.err
+			}
+			r.stored(sent[0], a.saved)
+			sent[0] = sentPage{}
+			sent = sent[1:]
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 	if !r.cur.Done {
@@ -177,34 +220,34 @@ func (r *projectRun) list(ctx context.Context) error {
 	return nil
 }
 
-func (r *projectRun) store(ctx context.Context, page cairn.JiraPage) error {
-	cur := r.cur
-	cur.Pages++
-	cur.Next, cur.Done = page.Next, page.Next == ""
-	cur.Saved = r.j.db.Now().UTC()
-	created, updated, err := r.j.db.SaveJiraIssues(ctx, store.JiraIssuePage{Scope: r.project, Issues: page.Issues,
-		Cursor: cur.String(), Rewrite: r.rewrite})
-	if err != nil {
-		return err
-	}
-	r.cur = cur
-	for i := range page.Issues {
+// pagesInFlight bounds a project's pages handed to the writer and not yet committed.
+const pagesInFlight = 3
+
+// sentPage is a page handed to the writer, with the cursor that commits with it.
+type sentPage struct {
+	page cairn.JiraPage
+	cur  jiraCursor
+}
+
+// stored records a committed page.
+func (r *projectRun) stored(p sentPage, saved store.JiraSaved) {
+	r.cur = p.cur
+	for i := range p.page.Issues {
 		if r.seen != nil {
-			r.seen[page.Issues[i].ID] = true
+			r.seen = append(r.seen, p.page.Issues[i].ID)
 		}
-		for _, s := range page.Issues[i].SprintIDs {
+		for _, s := range p.page.Issues[i].SprintIDs {
 			r.sprints[s] = true
 		}
 	}
-	r.counts.New += created
-	r.counts.Updated += updated
+	r.counts.New += saved.Created
+	r.counts.Updated += saved.Updated
 	r.counts.Pages++
-	r.items += len(page.Issues)
-	if page.Total > 0 {
-		r.total = page.Total
+	r.items += len(p.page.Issues)
+	if p.page.Total > 0 {
+		r.total = p.page.Total
 	}
 	r.j.progress(Event{Connector: cairn.ConnectorJira, Scope: r.project, Kind: "page", Items: r.items, Total: r.total, Pages: r.cur.Pages})
-	return nil
 }
 
 // versions refreshes the project's versions: one request, so every run.
@@ -289,6 +332,7 @@ func sprintBoards(boards []cairn.Board) []int64 {
 // a page shift skipped is never deleted.
 func (r *projectRun) reconcile(ctx context.Context) error {
 	listed := r.seen
+	r.seen = nil
 	fresh := false
 	if listed == nil { // resumed: the pages before the cut were listed by another process
 		var err error
@@ -297,24 +341,27 @@ func (r *projectRun) reconcile(ctx context.Context) error {
 		}
 		fresh = true
 	}
+	slices.Sort(listed)
 	stored, err := r.j.db.JiraIssueIDs(ctx, r.project)
 	if err != nil {
 		return err
 	}
 	var missing []int64
 	for _, id := range stored {
-		if !listed[id] {
+		if _, ok := slices.BinarySearch(listed, id); !ok {
 			missing = append(missing, id)
 		}
 	}
+	listed = nil
 	if len(missing) > 0 && !fresh {
 		again, err := r.listIDs(ctx)
 		if err != nil {
 			return err
 		}
+		slices.Sort(again)
 		kept := missing[:0]
 		for _, id := range missing {
-			if !again[id] {
+			if _, ok := slices.BinarySearch(again, id); !ok {
 				kept = append(kept, id)
 			}
 		}
@@ -333,17 +380,15 @@ func (r *projectRun) reconcile(ctx context.Context) error {
 }
 
 // listIDs lists the ids of every issue in the scope.
-func (r *projectRun) listIDs(ctx context.Context) (map[int64]bool, error) {
-	out := map[int64]bool{}
+func (r *projectRun) listIDs(ctx context.Context) ([]int64, error) {
+	out := []int64{}
 	jql := r.cur.Query + jqlOrder
 	for cursor, page := "", 1; ; page++ {
 		ids, next, err := r.j.client.SearchIDs(ctx, jql, cursor)
 		if err != nil {
 			return nil, fmt.Errorf("list issue ids, page %d: %w", page, err)
 		}
-		for _, id := range ids {
-			out[id] = true
-		}
+		out = append(out, ids...)
 		if next == "" {
 			return out, nil
 		}

@@ -13,6 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cairn-dev/cairn"
+	jc "github.com/cairn-dev/cairn/connectors/jira"
+	"github.com/cairn-dev/cairn/connectors/jira/jiratest"
 	"github.com/cairn-dev/cairn/store"
 	"github.com/cairn-dev/cairn/syncer"
 )
@@ -407,5 +409,59 @@ func TestJiraChangedFieldMappingRewritesUnchangedIssues(t *testing.T) {
 	e.db.ReadDB().QueryRow(`SELECT count(*) FROM jira_issues WHERE summary LIKE '%(re-derived)'`).Scan(&n)
 	if n != 30 {
 		t.Errorf("%d of 30 issues re-derived by the full run after the mapping changed", n)
+	}
+}
+
+// TestJiraSiteFactsSpareRequestsAcrossProcesses runs each sync with a new client, as separate
+// `cairn sync` processes do: an incremental run finds the deployment, the user's zone, the
+// fields and the statuses stored by the full run, costs 3 requests per project, still writes
+// its JQL date in the user's zone (an edit a minute after the sync is found), and reads the
+// facts again once they are a day old.
+func TestJiraSiteFactsSpareRequestsAcrossProcesses(t *testing.T) {
+	for _, d := range deployments {
+		t.Run(d, func(t *testing.T) {
+			s := newJiraSite(t, d, "Pacific/Pago_Pago", jiratest.GenOptions{Projects: []string{"PAY", "WEB"},
+				IssuesPerProject: 50, Seed: 5})
+			db := openDB(t, s.clock)
+			fresh := func() {
+				co := jc.Options{BaseURL: s.srv.BaseURL(), Deployment: jc.DeploymentAuto, Token: e2eToken, PageSize: 40,
+					Sleep: s.clock.Sleep, Now: s.clock.Now}
+				if d == jiratest.Cloud {
+					co.Email = e2eEmail
+				}
+				var err error
+				if s.client, err = jc.New(co); err != nil {
+					t.Fatal(err)
+				}
+			}
+			fresh()
+			s.run(t, db, true, "PAY", "WEB")
+			s.clock.Advance(time.Minute)
+			mustDo(t, s.srv.UpdateIssue("PAY-3", func(is *cairn.Issue) { is.Summary = "edited a minute after the sync" }))
+			s.clock.Advance(time.Minute)
+			fresh()
+			s.srv.ResetStats()
+			res := s.run(t, db, false, "PAY", "WEB")
+			if res.Counts.Updated != 1 {
+				t.Errorf("incremental: %s, want the edit found", res)
+			}
+			for _, route := range []string{"serverInfo", "myself", "field", "status"} {
+				if n := s.srv.Stats().ByRoute[route]; n != 0 {
+					t.Errorf("incremental asked %s %d times; stored facts should answer", route, n)
+				}
+			}
+			s.clock.Advance(10 * time.Minute)
+			fresh()
+			if res = s.run(t, db, false, "PAY", "WEB"); res.Requests > 2*3 {
+				t.Errorf("idle incremental in a new process: %s, want at most 6 requests", res)
+			}
+			s.clock.Advance(25 * time.Hour)
+			fresh()
+			s.srv.ResetStats()
+			s.run(t, db, false, "PAY", "WEB")
+			if n := s.srv.Stats().ByRoute["myself"]; n != 1 {
+				t.Errorf("a day later the zone was read %d times, want 1", n)
+			}
+		})
 	}
 }

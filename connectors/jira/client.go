@@ -74,10 +74,18 @@ type Client struct {
 	secrets []string
 	reqs    atomic.Int64
 
+	// One lookup at a time per kind: projects starting together ask the site once.
+	depOnce, locOnce, fieldsOnce, statusOnce sync.Mutex
+
 	mu         sync.Mutex
 	deployment string
 	loc        *time.Location
 	fields     []cairn.JiraField
+	depRead    bool                // deployment learned from the site by this client
+	locRead    bool                // zone read from the site by this client
+	fieldsRead bool                // fields read from the site by this client
+	statusRead bool                // statuses read from the site by this client
+	found      map[string][]string // field candidates per concept before config overrides
 	dec        *decoder
 	statuses   *statusMap
 }
@@ -181,6 +189,14 @@ func (c *Client) Deployment(ctx context.Context) (string, error) {
 	if d != "" {
 		return d, nil
 	}
+	c.depOnce.Lock()
+	defer c.depOnce.Unlock()
+	c.mu.Lock()
+	d = c.deployment
+	c.mu.Unlock()
+	if d != "" {
+		return d, nil
+	}
 	var info struct {
 		DeploymentType string `json:"deploymentType"`
 		Version        string `json:"version"`
@@ -198,7 +214,7 @@ func (c *Client) Deployment(ctx context.Context) (string, error) {
 
 func (c *Client) setDeployment(d string) {
 	c.mu.Lock()
-	c.deployment = d
+	c.deployment, c.depRead = d, true
 	c.mu.Unlock()
 }
 
@@ -210,6 +226,14 @@ func (c *Client) autoDetected() bool { return c.opts.Deployment == DeploymentAut
 func (c *Client) Location(ctx context.Context) (*time.Location, error) {
 	c.mu.Lock()
 	loc := c.loc
+	c.mu.Unlock()
+	if loc != nil {
+		return loc, nil
+	}
+	c.locOnce.Lock()
+	defer c.locOnce.Unlock()
+	c.mu.Lock()
+	loc = c.loc
 	c.mu.Unlock()
 	if loc != nil {
 		return loc, nil
@@ -227,7 +251,7 @@ func (c *Client) Location(ctx context.Context) (*time.Location, error) {
 		loc = l
 	}
 	c.mu.Lock()
-	c.loc = loc
+	c.loc, c.locRead = loc, true
 	c.mu.Unlock()
 	return loc, nil
 }

@@ -98,8 +98,10 @@ func discover(list []field, overrides map[string]string) ([]cairn.JiraField, map
 // or by a generic type plus its untranslated name (Source "name"). Concepts not found are
 // absent. The answer is cached; Search uses it.
 func (c *Client) Fields(ctx context.Context) ([]cairn.JiraField, error) {
+	c.fieldsOnce.Lock()
+	defer c.fieldsOnce.Unlock()
 	c.mu.Lock()
-	if c.dec != nil {
+	if c.fieldsRead {
 		out := append([]cairn.JiraField(nil), c.fields...)
 		c.mu.Unlock()
 		return out, nil
@@ -109,15 +111,24 @@ func (c *Client) Fields(ctx context.Context) ([]cairn.JiraField, error) {
 	if err := c.getJSON(ctx, "rest/api/2/field", &list); err != nil {
 		return nil, err
 	}
+	_, found := discover(list, nil)
 	fields, ids := discover(list, c.opts.Fields)
 	dec := newDecoder(ids)
 	c.mu.Lock()
-	c.fields, c.dec = fields, dec
+	c.fields, c.dec, c.fieldsRead, c.found = fields, dec, true, found
 	c.mu.Unlock()
 	return append([]cairn.JiraField(nil), fields...), nil
 }
 
+// decoder returns the decoder of the site's fields: from the fields read, or from those a
+// previous run found (UseSite), else read now.
 func (c *Client) decoder(ctx context.Context) (*decoder, error) {
+	c.mu.Lock()
+	dec := c.dec
+	c.mu.Unlock()
+	if dec != nil {
+		return dec, nil
+	}
 	if _, err := c.Fields(ctx); err != nil {
 		return nil, err
 	}
@@ -151,6 +162,15 @@ func (c *Client) statusCategories(ctx context.Context, refresh bool) (*statusMap
 	if m != nil && !refresh {
 		return m, nil
 	}
+	c.statusOnce.Lock()
+	defer c.statusOnce.Unlock()
+	c.mu.Lock()
+	if c.statuses != m { // another caller loaded them meanwhile
+		m = c.statuses
+		c.mu.Unlock()
+		return m, nil
+	}
+	c.mu.Unlock()
 	var list []gojira.Status
 	if err := c.getJSON(ctx, "rest/api/2/status", &list); err != nil {
 		return nil, err
@@ -165,7 +185,7 @@ func (c *Client) statusCategories(ctx context.Context, refresh bool) (*statusMap
 		m.byName[strings.ToLower(s.Name)] = cat
 	}
 	c.mu.Lock()
-	c.statuses = m
+	c.statuses, c.statusRead = m, true
 	c.mu.Unlock()
 	return m, nil
 }

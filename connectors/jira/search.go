@@ -40,10 +40,6 @@ func (c *Client) Search(ctx context.Context, jql, cursor string) (cairn.JiraPage
 	if err != nil {
 		return cairn.JiraPage{}, err
 	}
-	cats, err := c.statusCategories(ctx, false)
-	if err != nil {
-		return cairn.JiraPage{}, err
-	}
 	fields := append(append([]string(nil), baseFields...), dec.fieldIDs()...)
 	sp, next, path, err := c.searchPage(ctx, jql, cursor, fields, c.opts.PageSize, true)
 	if err != nil {
@@ -64,6 +60,12 @@ func (c *Client) Search(ctx context.Context, jql, cursor string) (cairn.JiraPage
 	}
 	if len(truncated) > 0 {
 		if err := c.completeChangelogs(ctx, decs, truncated); err != nil {
+			return cairn.JiraPage{}, err
+		}
+	}
+	var cats *statusMap
+	if len(decs) > 0 { // an empty page (an idle incremental run) needs no statuses
+		if cats, err = c.statusCategories(ctx, false); err != nil {
 			return cairn.JiraPage{}, err
 		}
 	}
