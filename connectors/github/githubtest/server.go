@@ -228,7 +228,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	path := strings.TrimPrefix(r.URL.Path, "/api/v3")
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	status, body := s.serveLocked(w, r, path)
+	s.mu.Unlock()
+	// A large page is written after the lock is released, so concurrent requests only
+	// serialize on the fake's state, not on each other's sockets.
+	if body != nil {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(status)
+		_, _ = w.Write(body) // rendered bodies are never modified, so this one may be shared
+	}
+}
+
+// serveLocked answers r with s.mu held: it writes small answers itself and returns a rendered
+// body (never nil for 2xx lists) for the caller to write once the lock is released.
+func (s *Server) serveLocked(w http.ResponseWriter, r *http.Request, path string) (int, []byte) {
 	s.stats.Requests++
 	h := w.Header()
 	h.Set("Date", s.opts.Now().UTC().Format(http.TimeFormat))
@@ -236,27 +249,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-GitHub-Request-Id", fmt.Sprintf("FAKE:%d", s.stats.Requests))
 	if r.Method == http.MethodPost && strings.HasPrefix(path, "/app/installations/") && strings.HasSuffix(path, "/access_tokens") {
 		s.mintToken(w, r)
-		return
+		return 0, nil
 	}
 	if !s.authorized(r) {
 		writeJSON(w, http.StatusUnauthorized, `{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest"}`)
-		return
+		return 0, nil
 	}
 	s.window()
 	if f, ok := s.takeFault(path); ok {
 		s.stats.Faults++
 		s.serveFault(w, f)
-		return
+		return 0, nil
 	}
 	if s.remaining <= 0 {
 		s.rateHeaders(h)
 		writeJSON(w, http.StatusForbidden, `{"message":"API rate limit exceeded for user ID 1.","documentation_url":"`+docPrimary+`"}`)
-		return
+		return 0, nil
 	}
-	status, body, route := s.route(h, r, path)
+	status, body, route, etag := s.cachedRoute(h, r, path)
 	s.stats.ByRoute[route]++
 	if status == http.StatusOK {
-		etag := `W/"` + etagOf(body) + `"`
 		h.Set("ETag", etag)
 		h.Set("Cache-Control", "private, max-age=60, s-maxage=60")
 		h.Set("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP")
@@ -264,7 +276,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			s.stats.NotModified++
 			s.rateHeaders(h)
 			w.WriteHeader(http.StatusNotModified)
-			return
+			return 0, nil
 		}
 	}
 	if status != http.StatusMovedPermanently {
@@ -275,9 +287,52 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if status == http.StatusMovedPermanently {
 		h.Set("Location", string(body))
 		writeJSON(w, status, `{"message":"Moved Permanently","url":"`+string(body)+`"}`)
-		return
+		return 0, nil
 	}
-	writeJSON(w, status, string(body))
+	if body == nil {
+		body = []byte{}
+	}
+	return status, body
+}
+
+// cachedRoute serves a GET through the repo's cache of rendered answers: a 200 answer (body,
+// ETag and Link header) is kept per host and request URI until the repo changes, so that a
+// sync reading the same pages again (a benchmark's warm-up, a rerun) costs the fake a lookup
+// instead of rendering, joining and hashing them again. s.mu is held.
+func (s *Server) cachedRoute(h http.Header, r *http.Request, path string) (status int, body []byte, route, etag string) {
+	var repo *repoState
+	if r.Method == http.MethodGet {
+		repo = s.repoOf(path)
+	}
+	key := r.Host + r.URL.RequestURI()
+	if repo != nil {
+		if c, ok := repo.pages[key]; ok {
+			if c.link != "" {
+				h.Set("Link", c.link)
+			}
+			return http.StatusOK, c.body, c.route, c.etag
+		}
+	}
+	status, body, route = s.route(h, r, path)
+	if status != http.StatusOK {
+		return status, body, route, ""
+	}
+	etag = `W/"` + etagOf(body) + `"`
+	if repo != nil {
+		repo.keepPage(key, cachedPage{body: body, etag: etag, route: route, link: h.Get("Link")})
+	}
+	return status, body, route, etag
+}
+
+// repoOf returns the repository a /repos/{owner}/{name}/... path reads, nil for other paths.
+func (s *Server) repoOf(path string) *repoState {
+	rest, ok := strings.CutPrefix(path, "/repos/")
+	if !ok {
+		return nil
+	}
+	owner, rest, _ := strings.Cut(rest, "/")
+	name, _, _ := strings.Cut(rest, "/")
+	return s.repos[owner+"/"+name]
 }
 
 func etagOf(b []byte) string {

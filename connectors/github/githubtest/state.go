@@ -22,6 +22,30 @@ type repoState struct {
 	issueSort  string
 	msCounts   map[int][2]int
 	rendered   map[string][]byte
+	pages      map[string]cachedPage // whole 200 answers by host and request URI
+	pageBytes  int
+}
+
+// cachedPage is a rendered 200 answer with the headers that depend on its content.
+type cachedPage struct {
+	body        []byte
+	etag, route string
+	link        string
+}
+
+// maxPageBytes bounds a repo's cache of whole answers; past it, answers are rendered from the
+// cached items each time, as before the page cache.
+const maxPageBytes = 128 << 20
+
+func (r *repoState) keepPage(key string, c cachedPage) {
+	if r.pageBytes+len(c.body) > maxPageBytes {
+		return
+	}
+	if r.pages == nil {
+		r.pages = map[string]cachedPage{}
+	}
+	r.pages[key] = c
+	r.pageBytes += len(c.body) + len(key)
 }
 
 type issueEntry struct {
@@ -55,6 +79,7 @@ func newRepoState(r Repo) *repoState {
 
 func (r *repoState) changed() {
 	r.prOrder, r.issueOrder, r.rendered, r.msCounts = nil, nil, nil, nil
+	r.pages, r.pageBytes = nil, 0
 	r.prSort, r.issueSort = "", ""
 }
 
