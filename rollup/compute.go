@@ -73,8 +73,18 @@ func newComputer(in *Input, spec Spec, asOf time.Time) (*computer, [][]int32) {
 // Compute rolls the input up into a report as of asOf. It is pure: the same input, spec and
 // asOf give the same report (forecasts are seeded per milestone and ISO week).
 func Compute(in Input, spec Spec, asOf time.Time) *Report {
+	return compute(&in, spec, asOf, false)
+}
+
+// compute is Compute. With own set, the caller hands the input over (Run, which loaded it):
+// the issues' status histories are released once the items are built from them (only
+// Backfill reads them again).
+func compute(in *Input, spec Spec, asOf time.Time, own bool) *Report {
 	asOf = asOf.UTC()
-	c, members := newComputer(&in, spec, asOf)
+	c, members := newComputer(in, spec, asOf)
+	if own && in.Data.Table != nil {
+		in.Data.Table.Trans = nil // the status changes; the rows' ranges are not read again
+	}
 	w := c.w
 	r := &Report{AsOf: asOf, Week: ISOWeek(asOf), DataAsOf: in.Data.DataAsOf}
 	if r.DataAsOf == nil {

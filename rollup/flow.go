@@ -142,7 +142,7 @@ func (wd *world) velocity(items []int32, win *window) []SprintVelocity {
 		if it.issue < 0 {
 			continue
 		}
-		for _, sid := range wd.data.Issues[it.issue].SprintIDs {
+		for _, sid := range wd.iss.SprintIDs(&wd.iss.Rows[it.issue]) {
 			k, ok := idx[sid]
 			if !ok {
 				continue

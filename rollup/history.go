@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cairn-dev/cairn"
+	"github.com/cairn-dev/cairn/store"
 )
 
 // scopeChange fills the scope added and removed since the baseline and in the last 7 days, and
@@ -123,13 +124,15 @@ func indexHistory(snaps []Snapshot) map[[2]string][]Snapshot {
 // else new.
 func (w *world) categoryAt(i int32, t time.Time) cairn.StatusCategory {
 	it := &w.items[i]
-	if is := w.jira(it); is != nil && len(is.Transitions) > 0 {
-		cat := is.Transitions[0].From
-		for _, tr := range is.Transitions {
-			if !tr.At.Before(t) {
+	if is := w.jira(it); is != nil && is.Transitions.N > 0 {
+		trs := w.iss.Transitions(is)
+		cat := w.iss.Cats[trs[0].From]
+		ts := store.StampOf(t)
+		for _, tr := range trs {
+			if !stampBefore(tr.At, ts) {
 				break
 			}
-			cat = tr.To
+			cat = w.iss.Cats[tr.To]
 		}
 		if !cat.Valid() {
 			cat = cairn.CategoryNew
@@ -177,4 +180,9 @@ func (c *computer) backfill(program, milestone string, members []int32, days int
 		out = append(out, s)
 	}
 	return out
+}
+
+// stampBefore reports whether a is before b.
+func stampBefore(a, b store.Stamp) bool {
+	return a.Sec < b.Sec || (a.Sec == b.Sec && a.Nsec < b.Nsec)
 }

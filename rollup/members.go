@@ -35,8 +35,8 @@ func (w *world) members(ms *MilestoneSpec, stamp []int32, id int32) []int32 {
 			if it.issue < 0 || stamp[i] == id {
 				continue
 			}
-			is := &w.data.Issues[it.issue]
-			if anyIn(is.Labels, ms.Labels) || anyIn(is.Components, ms.Components) {
+			is := &w.iss.Rows[it.issue]
+			if anyIn(w.iss.Lists[is.Labels], ms.Labels) || anyIn(w.iss.Lists[is.Components], ms.Components) {
 				add([]int32{int32(i)})
 			}
 		}

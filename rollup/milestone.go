@@ -233,7 +233,7 @@ func (c *computer) blockers(program string, i int32) []Blocker {
 	if is.Flagged {
 		out = append(out, Blocker{Blocked: w.ref(i), Reason: BlockedByFlag, Since: it.since})
 	}
-	if strings.EqualFold(is.Priority, "blocker") {
+	if strings.EqualFold(w.iss.Str(is.Priority), "blocker") {
 		out = append(out, Blocker{Blocked: w.ref(i), Reason: BlockedByPriority, Since: it.since})
 	}
 	return out

@@ -21,7 +21,7 @@ const historyDays = 400
 // stores the report and today's snapshots.
 func Run(ctx context.Context, db *store.DB, spec Spec, asOf time.Time) (*Report, error) {
 	asOf = asOf.UTC()
-	data, err := db.LoadRollupData(ctx)
+	data, err := db.LoadRollup(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("rollup: %w", err)
 	}
@@ -36,7 +36,7 @@ func Run(ctx context.Context, db *store.DB, spec Spec, asOf time.Time) (*Report,
 		}
 		in.History = append(in.History, back...)
 	}
-	r := Compute(in, spec, asOf)
+	r := compute(&in, spec, asOf, true)
 	// The loaded data (most of the heap) is garbage from here (in and data are dead), but the
 	// collector paces itself by the heap it last saw live, so the encoder's buffers would grow
 	// the heap past it. One collection now lets the encoding reuse the data's memory.

@@ -66,7 +66,7 @@ func (it *item) kind() string {
 func (w *world) updated(it *item) time.Time {
 	switch {
 	case it.issue >= 0:
-		return w.data.Issues[it.issue].Updated
+		return w.iss.Rows[it.issue].Updated.Time()
 	case it.pr >= 0:
 		return w.data.PRs[it.pr].Updated
 	}
@@ -74,11 +74,11 @@ func (w *world) updated(it *item) time.Time {
 }
 
 // jira returns the item's Jira issue, or nil.
-func (w *world) jira(it *item) *store.RollupIssue {
+func (w *world) jira(it *item) *store.IssueRow {
 	if it.issue < 0 {
 		return nil
 	}
-	return &w.data.Issues[it.issue]
+	return &w.iss.Rows[it.issue]
 }
 
 func (it *item) isDone() bool { return it.category == cairn.CategoryDone }
@@ -89,8 +89,8 @@ func (w *world) ref(i int32) ItemRef {
 	r := ItemRef{Kind: it.kind(), Key: it.key, Team: it.team, Category: it.category, Since: it.since}
 	switch {
 	case it.issue >= 0:
-		is := &w.data.Issues[it.issue]
-		r.Title, r.Status, r.Assignee = is.Summary, is.Status, is.Assignee
+		is := &w.iss.Rows[it.issue]
+		r.Title, r.Status, r.Assignee = is.Summary, w.iss.Str(is.Status), w.iss.Str(is.Assignee)
 	case it.pr >= 0:
 		p := &w.data.PRs[it.pr]
 		r.Title, r.Status, r.Assignee = p.Title, p.State, p.Author
@@ -114,6 +114,7 @@ func prKey(p *store.RollupPR) string { return p.Repo + "#" + strconv.Itoa(p.Numb
 // world indexes the input once for every milestone and group.
 type world struct {
 	data   *store.RollupData
+	iss    *store.IssueTable // data's issues, compact
 	items  []item
 	byKey  map[string]int32 // Jira key (also of sub-tasks, mapped to the parent) → item
 	prItem []int32          // PR index → item (-1: abandoned, closed without merge)
@@ -131,7 +132,8 @@ type world struct {
 }
 
 func newWorld(d *store.RollupData, spec *Spec) *world {
-	w := &world{data: d, byKey: make(map[string]int32, len(d.Issues)),
+	iss := d.IssueTable()
+	w := &world{data: d, iss: iss, byKey: make(map[string]int32, len(iss.Rows)),
 		teamOfProject: map[string]string{}, teamOfRepo: map[string]string{},
 		versionItems: map[int64][]int32{}, epicItems: map[string][]int32{},
 		ghMilestone: map[string][]int32{}, ghLabel: map[string][]int32{},
@@ -144,12 +146,12 @@ func newWorld(d *store.RollupData, spec *Spec) *world {
 			w.teamOfRepo[r] = t.Name
 		}
 	}
-	w.items = make([]item, 0, len(d.Issues)+len(d.PRs)+len(d.GitHubIssues)) // never regrown
+	w.items = make([]item, 0, len(iss.Rows)+len(d.PRs)+len(d.GitHubIssues)) // never regrown
 	parentOf := map[string]string{}
-	for i := range d.Issues {
-		is := &d.Issues[i]
+	for i := range iss.Rows {
+		is := &iss.Rows[i]
 		if is.Subtask {
-			parentOf[is.Key] = is.ParentKey
+			parentOf[is.Key] = iss.Str(is.ParentKey)
 			continue
 		}
 		w.byKey[is.Key] = int32(len(w.items))
@@ -162,15 +164,16 @@ func newWorld(d *store.RollupData, spec *Spec) *world {
 	}
 	for i := range w.items {
 		it := &w.items[i]
-		is := &d.Issues[it.issue]
-		for _, v := range is.VersionIDs {
+		is := &iss.Rows[it.issue]
+		for _, v := range iss.VersionIDs(is) {
 			w.versionItems[v] = append(w.versionItems[v], int32(i))
 		}
-		if is.EpicKey != "" {
-			w.epicItems[is.EpicKey] = append(w.epicItems[is.EpicKey], int32(i))
+		epic, parent := iss.Str(is.EpicKey), iss.Str(is.ParentKey)
+		if epic != "" {
+			w.epicItems[epic] = append(w.epicItems[epic], int32(i))
 		}
-		if is.ParentKey != "" && is.ParentKey != is.EpicKey {
-			w.epicItems[is.ParentKey] = append(w.epicItems[is.ParentKey], int32(i))
+		if parent != "" && parent != epic {
+			w.epicItems[parent] = append(w.epicItems[parent], int32(i))
 		}
 	}
 	w.addPRs()
@@ -205,19 +208,21 @@ func newWorld(d *store.RollupData, spec *Spec) *world {
 	return w
 }
 
-func (w *world) jiraItem(is *store.RollupIssue, i int32) item {
-	it := item{key: is.Key, team: w.projectTeam(is.Project), category: is.Category,
-		points: is.Points, estimated: is.Estimated, since: is.Created, issue: i, pr: -1, gh: -1}
-	it.setCreated(is.Created)
+func (w *world) jiraItem(is *store.IssueRow, i int32) item {
+	created := is.Created.Time()
+	it := item{key: is.Key, team: w.projectTeam(w.iss.Str(is.Project)), category: w.iss.Cats[is.Category],
+		points: is.Points, estimated: is.Estimated, since: created, issue: i, pr: -1, gh: -1}
+	it.setCreated(created)
 	var lastDone, started time.Time
-	for _, t := range is.Transitions {
-		if t.To == cairn.CategoryIndeterminate && started.IsZero() {
-			started = t.At
+	for _, t := range w.iss.Transitions(is) {
+		to := w.iss.Cats[t.To]
+		if to == cairn.CategoryIndeterminate && started.IsZero() {
+			started = t.At.Time()
 		}
-		if t.To == cairn.CategoryDone {
-			lastDone = t.At
+		if to == cairn.CategoryDone {
+			lastDone = t.At.Time()
 		}
-		it.since = t.At
+		it.since = t.At.Time()
 	}
 	it.setStarted(started)
 	if it.category == cairn.CategoryDone {
@@ -225,9 +230,9 @@ func (w *world) jiraItem(is *store.RollupIssue, i int32) item {
 		case !lastDone.IsZero():
 			it.done = lastDone
 		case !is.Resolved.IsZero():
-			it.done = is.Resolved
+			it.done = is.Resolved.Time()
 		default:
-			it.done = is.Updated
+			it.done = is.Updated.Time()
 		}
 	}
 	return it

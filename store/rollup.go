@@ -10,13 +10,17 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/cairn-dev/cairn"
 )
 
 // RollupData is what the rollup reads from the synced tables: only the columns it needs, deleted
-// rows left out. LoadRollupData fills it in one pass per table.
+// rows left out. LoadRollup fills it in one pass per table.
 type RollupData struct {
+	// Issues are the Jira issues, sorted by id: Table in compact form when set (LoadRollup),
+	// else Issues (LoadRollupData, and data built by hand).
+	Table        *IssueTable
 	Issues       []RollupIssue
 	Links        []cairn.IssueLink // from_key blocks to_key
 	Versions     []RollupVersion
@@ -31,6 +35,14 @@ type RollupData struct {
 	pending  []pendingTransition    // status changes read, not yet attached
 	cats     []cairn.StatusCategory // pendingTransition's category codes
 	versions [][2]int64             // (issue id, version id) read, not yet attached
+}
+
+// IssueTable returns the issues in compact form: Table, else Issues converted.
+func (d *RollupData) IssueTable() *IssueTable {
+	if d.Table != nil {
+		return d.Table
+	}
+	return NewIssueTable(d.Issues)
 }
 
 // RollupIssue is a Jira issue as the rollup sees it.
@@ -103,12 +115,22 @@ type RollupMilestone struct {
 	DueOn              time.Time
 }
 
-// LoadRollupData reads everything the rollup needs, streaming each table once. It reads in two
+// LoadRollupData is LoadRollup with the issues expanded into Issues (Table nil).
+func (db *DB) LoadRollupData(ctx context.Context) (*RollupData, error) {
+	d, err := db.LoadRollup(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.Issues, d.Table = d.Table.Expand(), nil
+	return d, nil
+}
+
+// LoadRollup reads everything the rollup needs, streaming each table once. It reads in two
 // read transactions side by side, one per core (Jira issues with their sprints; status
 // changes, fix versions and the GitHub tables: about equal work), begun together: a sync page committed between their
 // starts can leave one lane a page behind the other, which the next rollup corrects.
-func (db *DB) LoadRollupData(ctx context.Context) (*RollupData, error) {
-	d := &RollupData{DataAsOf: map[string]time.Time{}}
+func (db *DB) LoadRollup(ctx context.Context) (*RollupData, error) {
+	d := &RollupData{DataAsOf: map[string]time.Time{}, Table: newIssueTable()}
 	type step struct {
 		name string
 		fn   func(context.Context, *sql.Tx, *RollupData) error
@@ -233,151 +255,6 @@ func clone2(a, b string) (string, string) {
 	return s[:len(a)], s[len(a):]
 }
 
-func loadIssues(ctx context.Context, tx *sql.Tx, d *RollupData) error {
-	in := newInterner()
-	n, err := rowCount(ctx, tx, "jira_issues")
-	if err != nil {
-		return err
-	}
-	d.Issues = make([]RollupIssue, 0, n)
-	// The scan targets live outside the row callback and are reused for every row: declared
-	// inside, each row's would escape to the heap (Scan takes pointers through interfaces).
-	// The text columns come packed in one value (see packSQL); story points stay a REAL
-	// column, since REAL to text is not exact.
-	var id int64
-	var row string
-	var points sql.NullFloat64
-	dest := []any{&id, &row, &points}
-	return each(ctx, tx, `SELECT id, `+packSQL("key", "summary", "project_key", "issue_type", "subtask",
-		"status", "status_category", "assignee", "priority", "labels", "components", "epic_key",
-		"parent_key", "flagged", "created_at", "updated_at", "resolved_at")+`, story_points
-		FROM jira_issues WHERE deleted_at IS NULL ORDER BY id`, func(r *sql.Rows) error {
-		if err := r.Scan(dest...); err != nil {
-			return err
-		}
-		f := fields{s: row}
-		is := RollupIssue{ID: id}
-		is.Key, is.Summary = clone2(f.next(), f.next())
-		is.Project, is.Type, is.Subtask = in.str(f.next()), in.str(f.next()), f.bool()
-		is.Status, is.Category = in.str(f.next()), category(f.next())
-		is.Assignee, is.Priority = in.str(f.next()), in.str(f.next())
-		is.Labels, is.Components = in.list(f.next()), in.list(f.next())
-		is.EpicKey, is.ParentKey, is.Flagged = in.str(f.next()), in.str(f.next()), f.bool()
-		is.Created, is.Updated, is.Resolved = parseBytes(f.next()), parseBytes(f.next()), parseBytes(f.next())
-		is.Points, is.Estimated = points.Float64, points.Valid
-		if err := f.done(); err != nil {
-			return fmt.Errorf("issue %d: %w", id, err)
-		}
-		d.Issues = append(d.Issues, is)
-		return nil
-	})
-}
-
-// issueIndex finds an issue by id in d.Issues, which is sorted by id.
-func (d *RollupData) issueIndex(id int64) int {
-	lo, hi := 0, len(d.Issues)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if d.Issues[m].ID < id {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	if lo < len(d.Issues) && d.Issues[lo].ID == id {
-		return lo
-	}
-	return -1
-}
-
-// pendingTransition is a status change read before its issue is known (the lanes run side by
-// side). It is kept small (a million issues have millions of changes): the categories are
-// indexes into RollupData.cats.
-type pendingTransition struct {
-	issueID  int64
-	at       time.Time
-	from, to uint8
-}
-
-func loadTransitions(ctx context.Context, tx *sql.Tx, d *RollupData) error {
-	// A table scan (no ORDER BY): the primary key index does not cover the columns, so reading
-	// in its order would cost a lookup per row. attachTransitions sorts each issue's list.
-	n, err := rowCount(ctx, tx, "jira_status_changes")
-	if err != nil {
-		return err
-	}
-	d.pending = make([]pendingTransition, 0, n)
-	d.cats = []cairn.StatusCategory{"", cairn.CategoryNew, cairn.CategoryIndeterminate, cairn.CategoryDone}
-	code := func(b string) uint8 {
-		c := category(b)
-		for i, k := range d.cats {
-			if k == c {
-				return uint8(i)
-			}
-		}
-		if len(d.cats) == 256 { // not a Jira category: 252 distinct ones cannot happen
-			return 0
-		}
-		d.cats = append(d.cats, c)
-		return uint8(len(d.cats) - 1)
-	}
-	var row string // issue_id, at, from and to categories, packed (see packSQL)
-	dest := []any{&row}
-	return each(ctx, tx, `SELECT `+packSQL("issue_id", "at", "from_category", "to_category")+`
-		FROM jira_status_changes`, func(r *sql.Rows) error {
-		if err := r.Scan(dest...); err != nil {
-			return err
-		}
-		f := fields{s: row}
-		p := pendingTransition{issueID: f.int(), at: parseBytes(f.next()), from: code(f.next()), to: code(f.next())}
-		if err := f.done(); err != nil {
-			return fmt.Errorf("status change: %w", err)
-		}
-		d.pending = append(d.pending, p)
-		return nil
-	})
-}
-
-// attachTransitions gives each issue its status changes, oldest first.
-func (d *RollupData) attachTransitions() {
-	idx := make([]int32, len(d.pending))
-	counts := make([]int32, len(d.Issues))
-	last, li := int64(-1), -1
-	for k, p := range d.pending {
-		if p.issueID != last {
-			last, li = p.issueID, d.issueIndex(p.issueID)
-		}
-		idx[k] = int32(li)
-		if li >= 0 {
-			counts[li]++
-		}
-	}
-	// One backing array for all lists, each clipped to its own length.
-	total := 0
-	for _, n := range counts {
-		total += int(n)
-	}
-	all := make([]RollupTransition, total)
-	off := 0
-	for i, n := range counts {
-		if n > 0 {
-			d.Issues[i].Transitions = all[off : off : off+int(n)]
-			off += int(n)
-		}
-	}
-	for k, p := range d.pending {
-		if i := idx[k]; i >= 0 {
-			d.Issues[i].Transitions = append(d.Issues[i].Transitions, RollupTransition{At: p.at, From: d.cats[p.from], To: d.cats[p.to]})
-		}
-	}
-	d.pending = nil
-	for i := range d.Issues {
-		if t := d.Issues[i].Transitions; len(t) > 1 {
-			slices.SortStableFunc(t, func(a, b RollupTransition) int { return a.At.Compare(b.At) })
-		}
-	}
-}
-
 // category interns a status category.
 func category(b string) cairn.StatusCategory {
 	switch string(b) {
@@ -436,77 +313,6 @@ func parseBytes[T string | []byte](b T) time.Time {
 		return time.Time{}
 	}
 	return ParseTime(sql.NullString{String: string(b), Valid: true})
-}
-
-// idLists appends ids to issues' lists (versions, sprints). Most issues have one, so a first
-// id gets a shared one-element slice of capacity 1 (one per distinct id, not one per issue):
-// appending a second id to it copies, so no list ever writes into another.
-type idLists map[int64][]int64
-
-func (c idLists) add(list []int64, id int64) []int64 {
-	if len(list) > 0 {
-		return append(list, id)
-	}
-	one, ok := c[id]
-	if !ok {
-		one = []int64{id}
-		c[id] = one
-	}
-	return one
-}
-
-// loadIssueVersions reads the (issue, version) pairs, in issue order, for attachVersions. It
-// runs in the other lane from loadIssues, which takes longer than the rest of its own lane, so
-// it cannot look the issues up yet.
-func loadIssueVersions(ctx context.Context, tx *sql.Tx, d *RollupData) error {
-	n, err := rowCount(ctx, tx, "jira_issue_versions")
-	if err != nil {
-		return err
-	}
-	d.versions = make([][2]int64, 0, n)
-	var id, v int64
-	dest := []any{&id, &v}
-	return each(ctx, tx, `SELECT issue_id, version_id FROM jira_issue_versions ORDER BY issue_id`, func(r *sql.Rows) error {
-		if err := r.Scan(dest...); err != nil {
-			return err
-		}
-		d.versions = append(d.versions, [2]int64{id, v})
-		return nil
-	})
-}
-
-// attachVersions gives each issue its fix versions.
-func (d *RollupData) attachVersions() {
-	last, idx := int64(-1), -1
-	lists := idLists{}
-	for _, p := range d.versions {
-		if p[0] != last {
-			last, idx = p[0], d.issueIndex(p[0])
-		}
-		if idx >= 0 {
-			d.Issues[idx].VersionIDs = lists.add(d.Issues[idx].VersionIDs, p[1])
-		}
-	}
-	d.versions = nil
-}
-
-func loadIssueSprints(ctx context.Context, tx *sql.Tx, d *RollupData) error {
-	last, idx := int64(-1), -1
-	lists := idLists{}
-	var id, s int64
-	dest := []any{&id, &s}
-	return each(ctx, tx, `SELECT issue_id, sprint_id FROM jira_issue_sprints ORDER BY issue_id`, func(r *sql.Rows) error {
-		if err := r.Scan(dest...); err != nil {
-			return err
-		}
-		if id != last {
-			last, idx = id, d.issueIndex(id)
-		}
-		if idx >= 0 {
-			d.Issues[idx].SprintIDs = lists.add(d.Issues[idx].SprintIDs, s)
-		}
-		return nil
-	})
 }
 
 func loadLinks(ctx context.Context, tx *sql.Tx, d *RollupData) error {
@@ -607,17 +413,31 @@ func (d *RollupData) prIndex(repo string, number int) int {
 	return -1
 }
 
+// loadReviews sets each PR's first submitted review. A table scan, the earliest kept here:
+// grouping by (repo, number) in SQL walks that index with a table lookup per review.
 func loadReviews(ctx context.Context, tx *sql.Tx, d *RollupData) error {
-	return each(ctx, tx, `SELECT repo, number, min(submitted_at) FROM github_reviews
-		WHERE submitted_at IS NOT NULL AND state != 'PENDING' GROUP BY repo, number`, func(r *sql.Rows) error {
-		var repo string
-		var number int
-		var at sql.NullString
-		if err := r.Scan(&repo, &number, &at); err != nil {
+	var row string // repo, number, submitted_at, packed (see packSQL)
+	dest := []any{&row}
+	last, idx := "", -1
+	return each(ctx, tx, `SELECT `+packSQL("repo", "number", "submitted_at")+` FROM github_reviews
+		WHERE submitted_at IS NOT NULL AND state != 'PENDING'`, func(r *sql.Rows) error {
+		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		if i := d.prIndex(repo, number); i >= 0 {
-			d.PRs[i].FirstReview = ParseTime(at)
+		f := fields{s: row}
+		repo, number, at := f.next(), int(f.int()), parseBytes(f.next())
+		if err := f.done(); err != nil {
+			return fmt.Errorf("review: %w", err)
+		}
+		if idx < 0 || repo != last || d.PRs[idx].Number != number {
+			if idx = d.prIndex(repo, number); idx >= 0 {
+				last = d.PRs[idx].Repo
+			}
+		}
+		if idx >= 0 && !at.IsZero() {
+			if p := &d.PRs[idx]; p.FirstReview.IsZero() || at.Before(p.FirstReview) {
+				p.FirstReview = at
+			}
 		}
 		return nil
 	})
@@ -705,8 +525,15 @@ func (db *DB) SaveReport(ctx context.Context, asOf time.Time, isoWeek string, re
 	var id int64
 	at := asOf.UTC().Format(sortableTime)
 	err := db.Update(ctx, func(tx *sql.Tx) error {
+		// The JSON is bound as text without a Go copy (a report reaches 100 MB at a million
+		// issues; the driver copies it once more for SQLite): the bytes are not modified while
+		// the statement runs, and the string does not outlive it.
+		var text string
+		if len(reportJSON) > 0 {
+			text = unsafe.String(&reportJSON[0], len(reportJSON))
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO rollup_reports (as_of, iso_week, created_at, report_json)
-			VALUES (?, ?, ?, ?)`, at, isoWeek, FormatTime(db.Now()), string(reportJSON))
+			VALUES (?, ?, ?, ?)`, at, isoWeek, FormatTime(db.Now()), text)
 		if err != nil {
 			return err
 		}

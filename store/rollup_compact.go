@@ -1,0 +1,419 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cairn-dev/cairn"
+)
+
+// A million Jira issues are held at once by a rollup. As []RollupIssue they took 550 bytes
+// each (a 392-byte struct of strings, slices and time.Time values, its key and summary, two
+// 56-byte status changes), and every one of their pointers was scanned by each collection.
+// IssueTable holds them in about 220 bytes with two pointers: repeated strings and lists as
+// indexes into shared tables, times as Stamps, version, sprint and status change lists as
+// ranges of flat arrays. LoadRollup fills it; RollupData.Issues, the expanded form, stays for
+// tests and other readers (LoadRollupData, Expand, NewIssueTable convert).
+
+// Stamp is an instant as Unix seconds and nanoseconds: 16 bytes without a pointer where a
+// time.Time has a *Location. The zero time's Stamp gives the zero time back.
+type Stamp struct {
+	Sec  int64
+	Nsec int32
+}
+
+// StampOf returns t's Stamp.
+func StampOf(t time.Time) Stamp { return Stamp{t.Unix(), int32(t.Nanosecond())} }
+
+// Time returns the instant in UTC (the zero time for the zero time's Stamp).
+func (s Stamp) Time() time.Time { return time.Unix(s.Sec, int64(s.Nsec)).UTC() }
+
+// IsZero reports whether s is the zero time's Stamp.
+func (s Stamp) IsZero() bool { return s == zeroStamp }
+
+var zeroStamp = StampOf(time.Time{})
+
+// IssueTable is the Jira issues in compact form, sorted by id.
+type IssueTable struct {
+	Rows  []IssueRow
+	Strs  []string               // interned strings: IssueRow's string indexes; 0 is ""
+	Lists [][]string             // interned label and component lists; 0 is nil
+	Cats  []cairn.StatusCategory // category codes: IssueRow.Category, IssueTransition
+	IDs   []int64                // version and sprint ids: IssueRow's id ranges
+	Trans []IssueTransition      // status changes, each issue's oldest first
+
+	strIndex  map[string]uint32
+	listIndex map[string]uint32
+	pending   []pendingTransition // status changes read, not yet attached
+	versions  [][2]int64          // (issue id, version id) read, not yet attached
+}
+
+// IssueRow is one Jira issue (see RollupIssue for the fields' meaning).
+type IssueRow struct {
+	ID                             int64
+	Key, Summary                   string
+	Created, Updated, Resolved     Stamp
+	Points                         float64
+	Project, Type, Status          uint32 // Strs
+	Assignee, Priority             uint32 // Strs
+	EpicKey, ParentKey             uint32 // Strs
+	Labels, Components             uint32 // Lists
+	Versions, Sprints, Transitions Span   // IDs, IDs, Trans
+	Category                       uint8  // Cats
+	Subtask, Flagged, Estimated    bool
+}
+
+// Span is a range of a flat array.
+type Span struct{ Off, N uint32 }
+
+// IssueTransition is one status change; From and To index Cats.
+type IssueTransition struct {
+	At       Stamp
+	From, To uint8
+}
+
+func newIssueTable() *IssueTable {
+	t := &IssueTable{Strs: []string{""}, Lists: [][]string{nil}, strIndex: map[string]uint32{"": 0},
+		listIndex: map[string]uint32{}}
+	t.Cats = []cairn.StatusCategory{"", cairn.CategoryNew, cairn.CategoryIndeterminate, cairn.CategoryDone}
+	return t
+}
+
+// Str returns an interned string.
+func (t *IssueTable) Str(i uint32) string { return t.Strs[i] }
+
+// VersionIDs returns r's fix version ids (shared: do not modify).
+func (t *IssueTable) VersionIDs(r *IssueRow) []int64 { return t.ids(r.Versions) }
+
+// SprintIDs returns r's sprint ids (shared: do not modify).
+func (t *IssueTable) SprintIDs(r *IssueRow) []int64 { return t.ids(r.Sprints) }
+
+func (t *IssueTable) ids(s Span) []int64 {
+	if s.N == 0 {
+		return nil
+	}
+	return t.IDs[s.Off : s.Off+s.N : s.Off+s.N]
+}
+
+// Transitions returns r's status changes, oldest first (shared: do not modify).
+func (t *IssueTable) Transitions(r *IssueRow) []IssueTransition {
+	return t.Trans[r.Transitions.Off : r.Transitions.Off+r.Transitions.N : r.Transitions.Off+r.Transitions.N]
+}
+
+func (t *IssueTable) strID(s string) uint32 {
+	if i, ok := t.strIndex[s]; ok {
+		return i
+	}
+	s = strings.Clone(s) // s may be a substring of a packed row
+	t.strIndex[s] = uint32(len(t.Strs))
+	t.Strs = append(t.Strs, s)
+	return uint32(len(t.Strs) - 1)
+}
+
+// listID interns a JSON list column ("[]" and "" are nil).
+func (t *IssueTable) listID(s string) uint32 {
+	if s == "[]" || s == "" {
+		return 0
+	}
+	if i, ok := t.listIndex[s]; ok {
+		return i
+	}
+	v := ParseJSONList(s)
+	for k, e := range v {
+		v[k] = t.Strs[t.strID(e)]
+	}
+	t.listIndex[strings.Clone(s)] = uint32(len(t.Lists))
+	t.Lists = append(t.Lists, slices.Clip(v))
+	return uint32(len(t.Lists) - 1)
+}
+
+// listOf interns a list given as a slice (NewIssueTable).
+func (t *IssueTable) listOf(v []string) uint32 {
+	if len(v) == 0 {
+		return 0
+	}
+	return t.listID(JSONList(v))
+}
+
+func (t *IssueTable) cat(c cairn.StatusCategory) uint8 {
+	for i, k := range t.Cats {
+		if k == c {
+			return uint8(i)
+		}
+	}
+	if len(t.Cats) == 256 { // not a Jira category: 252 distinct ones cannot happen
+		return 0
+	}
+	t.Cats = append(t.Cats, c)
+	return uint8(len(t.Cats) - 1)
+}
+
+// index finds an issue by id, or -1.
+func (t *IssueTable) index(id int64) int {
+	i, ok := slices.BinarySearchFunc(t.Rows, id, func(r IssueRow, id int64) int {
+		switch {
+		case r.ID < id:
+			return -1
+		case r.ID > id:
+			return 1
+		}
+		return 0
+	})
+	if !ok {
+		return -1
+	}
+	return i
+}
+
+func loadIssues(ctx context.Context, tx *sql.Tx, d *RollupData) error {
+	t := d.Table
+	n, err := rowCount(ctx, tx, "jira_issues")
+	if err != nil {
+		return err
+	}
+	t.Rows = make([]IssueRow, 0, n)
+	// The scan targets live outside the row callback and are reused for every row: declared
+	// inside, each row's would escape to the heap (Scan takes pointers through interfaces).
+	// The text columns come packed in one value (see packSQL); story points stay a REAL
+	// column, since REAL to text is not exact.
+	var id int64
+	var row string
+	var points sql.NullFloat64
+	dest := []any{&id, &row, &points}
+	return each(ctx, tx, `SELECT id, `+packSQL("key", "summary", "project_key", "issue_type", "subtask",
+		"status", "status_category", "assignee", "priority", "labels", "components", "epic_key",
+		"parent_key", "flagged", "created_at", "updated_at", "resolved_at")+`, story_points
+		FROM jira_issues WHERE deleted_at IS NULL ORDER BY id`, func(r *sql.Rows) error {
+		if err := r.Scan(dest...); err != nil {
+			return err
+		}
+		f := fields{s: row}
+		is := IssueRow{ID: id}
+		is.Key, is.Summary = clone2(f.next(), f.next())
+		is.Project, is.Type, is.Subtask = t.strID(f.next()), t.strID(f.next()), f.bool()
+		is.Status, is.Category = t.strID(f.next()), t.cat(category(f.next()))
+		is.Assignee, is.Priority = t.strID(f.next()), t.strID(f.next())
+		is.Labels, is.Components = t.listID(f.next()), t.listID(f.next())
+		is.EpicKey, is.ParentKey, is.Flagged = t.strID(f.next()), t.strID(f.next()), f.bool()
+		is.Created, is.Updated, is.Resolved = StampOf(parseBytes(f.next())), StampOf(parseBytes(f.next())), StampOf(parseBytes(f.next()))
+		is.Points, is.Estimated = points.Float64, points.Valid
+		if err := f.done(); err != nil {
+			return fmt.Errorf("issue %d: %w", id, err)
+		}
+		t.Rows = append(t.Rows, is)
+		return nil
+	})
+}
+
+// pendingTransition is a status change read before its issue is known (the lanes run side by
+// side): 32 bytes, a million issues have millions of changes.
+type pendingTransition struct {
+	issueID  int64
+	at       Stamp
+	from, to uint8
+}
+
+// loadTransitions reads the status changes. Its lane keeps its own category codes (the other
+// lane interns the issues' categories at the same time); attachTransitions maps them.
+func loadTransitions(ctx context.Context, tx *sql.Tx, d *RollupData) error {
+	// A table scan (no ORDER BY): the primary key index does not cover the columns, so reading
+	// in its order would cost a lookup per row. attachTransitions sorts each issue's list.
+	n, err := rowCount(ctx, tx, "jira_status_changes")
+	if err != nil {
+		return err
+	}
+	pending := make([]pendingTransition, 0, n)
+	codes := newIssueTable() // only its Cats
+	var row string           // issue_id, at, from and to categories, packed (see packSQL)
+	dest := []any{&row}
+	err = each(ctx, tx, `SELECT `+packSQL("issue_id", "at", "from_category", "to_category")+`
+		FROM jira_status_changes`, func(r *sql.Rows) error {
+		if err := r.Scan(dest...); err != nil {
+			return err
+		}
+		f := fields{s: row}
+		p := pendingTransition{issueID: f.int(), at: StampOf(parseBytes(f.next())),
+			from: codes.cat(category(f.next())), to: codes.cat(category(f.next()))}
+		if err := f.done(); err != nil {
+			return fmt.Errorf("status change: %w", err)
+		}
+		pending = append(pending, p)
+		return nil
+	})
+	d.pending, d.cats = pending, codes.Cats
+	return err
+}
+
+// attachTransitions gives each issue its status changes, oldest first.
+func (d *RollupData) attachTransitions() {
+	t := d.Table
+	remap := make([]uint8, len(d.cats))
+	for i, c := range d.cats {
+		remap[i] = t.cat(c)
+	}
+	idx := make([]int32, len(d.pending))
+	counts := make([]uint32, len(t.Rows))
+	last, li := int64(-1), -1
+	for k, p := range d.pending {
+		if p.issueID != last {
+			last, li = p.issueID, t.index(p.issueID)
+		}
+		idx[k] = int32(li)
+		if li >= 0 {
+			counts[li]++
+		}
+	}
+	off := uint32(0)
+	for i, n := range counts {
+		t.Rows[i].Transitions = Span{Off: off}
+		off += n
+	}
+	t.Trans = make([]IssueTransition, off)
+	for k, p := range d.pending {
+		if i := idx[k]; i >= 0 {
+			s := &t.Rows[i].Transitions
+			t.Trans[s.Off+s.N] = IssueTransition{At: p.at, From: remap[p.from], To: remap[p.to]}
+			s.N++
+		}
+	}
+	d.pending, d.cats = nil, nil
+	for i := range t.Rows {
+		if tr := t.Transitions(&t.Rows[i]); len(tr) > 1 {
+			slices.SortStableFunc(tr, func(a, b IssueTransition) int {
+				if c := cmpInt(a.At.Sec, b.At.Sec); c != 0 {
+					return c
+				}
+				return cmpInt(a.At.Nsec, b.At.Nsec)
+			})
+		}
+	}
+}
+
+func cmpInt[T int64 | int32](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// loadIssueVersions reads the (issue, version) pairs, in issue order, for attachVersions. It
+// runs in the other lane from loadIssues, which takes longer than the rest of its own lane, so
+// it cannot look the issues up yet.
+func loadIssueVersions(ctx context.Context, tx *sql.Tx, d *RollupData) error {
+	n, err := rowCount(ctx, tx, "jira_issue_versions")
+	if err != nil {
+		return err
+	}
+	d.versions = make([][2]int64, 0, n)
+	var id, v int64
+	dest := []any{&id, &v}
+	return each(ctx, tx, `SELECT issue_id, version_id FROM jira_issue_versions ORDER BY issue_id`, func(r *sql.Rows) error {
+		if err := r.Scan(dest...); err != nil {
+			return err
+		}
+		d.versions = append(d.versions, [2]int64{id, v})
+		return nil
+	})
+}
+
+// appendID adds id to the list of issue idx, whose ids arrive together (pairs in issue order):
+// a flat array, each list one range.
+func (t *IssueTable) appendID(s *Span, id int64) {
+	if s.N == 0 {
+		s.Off = uint32(len(t.IDs))
+	}
+	t.IDs = append(t.IDs, id)
+	s.N++
+}
+
+// attachVersions gives each issue its fix versions.
+func (d *RollupData) attachVersions() {
+	t := d.Table
+	last, idx := int64(-1), -1
+	for _, p := range d.versions {
+		if p[0] != last {
+			last, idx = p[0], t.index(p[0])
+		}
+		if idx >= 0 {
+			t.appendID(&t.Rows[idx].Versions, p[1])
+		}
+	}
+	d.versions = nil
+}
+
+func loadIssueSprints(ctx context.Context, tx *sql.Tx, d *RollupData) error {
+	t := d.Table
+	last, idx := int64(-1), -1
+	var id, s int64
+	dest := []any{&id, &s}
+	return each(ctx, tx, `SELECT issue_id, sprint_id FROM jira_issue_sprints ORDER BY issue_id`, func(r *sql.Rows) error {
+		if err := r.Scan(dest...); err != nil {
+			return err
+		}
+		if id != last {
+			last, idx = id, t.index(id)
+		}
+		if idx >= 0 {
+			t.appendID(&t.Rows[idx].Sprints, s)
+		}
+		return nil
+	})
+}
+
+// NewIssueTable returns the compact form of issues, which must be sorted by id (as loaded).
+func NewIssueTable(issues []RollupIssue) *IssueTable {
+	t := newIssueTable()
+	t.Rows = make([]IssueRow, len(issues))
+	for i := range issues {
+		is := &issues[i]
+		r := IssueRow{ID: is.ID, Key: is.Key, Summary: is.Summary, Created: StampOf(is.Created),
+			Updated: StampOf(is.Updated), Resolved: StampOf(is.Resolved), Points: is.Points,
+			Project: t.strID(is.Project), Type: t.strID(is.Type), Status: t.strID(is.Status),
+			Assignee: t.strID(is.Assignee), Priority: t.strID(is.Priority), EpicKey: t.strID(is.EpicKey),
+			ParentKey: t.strID(is.ParentKey), Labels: t.listOf(is.Labels), Components: t.listOf(is.Components),
+			Category: t.cat(is.Category), Subtask: is.Subtask, Flagged: is.Flagged, Estimated: is.Estimated}
+		for _, v := range is.VersionIDs {
+			t.appendID(&r.Versions, v)
+		}
+		for _, s := range is.SprintIDs {
+			t.appendID(&r.Sprints, s)
+		}
+		r.Transitions = Span{Off: uint32(len(t.Trans)), N: uint32(len(is.Transitions))}
+		for _, tr := range is.Transitions {
+			t.Trans = append(t.Trans, IssueTransition{At: StampOf(tr.At), From: t.cat(tr.From), To: t.cat(tr.To)})
+		}
+		t.Rows[i] = r
+	}
+	return t
+}
+
+// Expand returns the issues as []RollupIssue (lists shared with t and clipped).
+func (t *IssueTable) Expand() []RollupIssue {
+	out := make([]RollupIssue, len(t.Rows))
+	all := make([]RollupTransition, len(t.Trans))
+	for i := range t.Rows {
+		r := &t.Rows[i]
+		is := RollupIssue{ID: r.ID, Key: r.Key, Project: t.Strs[r.Project], Type: t.Strs[r.Type],
+			Subtask: r.Subtask, Summary: r.Summary, Status: t.Strs[r.Status], Category: t.Cats[r.Category],
+			Assignee: t.Strs[r.Assignee], Priority: t.Strs[r.Priority], Labels: t.Lists[r.Labels],
+			Components: t.Lists[r.Components], Points: r.Points, Estimated: r.Estimated,
+			EpicKey: t.Strs[r.EpicKey], ParentKey: t.Strs[r.ParentKey], Flagged: r.Flagged,
+			Created: r.Created.Time(), Updated: r.Updated.Time(), Resolved: r.Resolved.Time(),
+			VersionIDs: t.VersionIDs(r), SprintIDs: t.SprintIDs(r)}
+		if s := r.Transitions; s.N > 0 {
+			is.Transitions = all[s.Off : s.Off+s.N : s.Off+s.N]
+			for k, tr := range t.Transitions(r) {
+				is.Transitions[k] = RollupTransition{At: tr.At.Time(), From: t.Cats[tr.From], To: t.Cats[tr.To]}
+			}
+		}
+		out[i] = is
+	}
+	return out
+}
