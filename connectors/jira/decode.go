@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/cairn-dev/cairn"
 )
 
@@ -156,7 +158,7 @@ func (x *decoded) complete() bool {
 // decode reads one issue. Status categories of transitions are left to the caller.
 func (d *decoder) decode(raw []byte) (decoded, error) {
 	v := reflect.New(d.typ)
-	if err := json.Unmarshal(raw, v.Interface()); err != nil {
+	if err := gojson.Unmarshal(raw, v.Interface()); err != nil {
 		return decoded{}, err
 	}
 	head := v.Elem().Field(0).Addr().Interface().(*wireIssue)
