@@ -51,7 +51,7 @@ func (wd *world) throughput(items []int32, win *window) []int {
 	for _, i := range items {
 		it := &wd.items[i]
 		if it.isDone() {
-			if k := win.week(it.done); k >= 0 {
+			if k := win.week(it.done()); k >= 0 {
 				out[k]++
 			}
 		}
@@ -111,11 +111,12 @@ func (wd *world) flow(items []int32, prs []int32, win *window) Flow {
 		if !it.isDone() {
 			continue
 		}
-		if !it.done.After(win.asOf) {
+		done := it.done()
+		if !done.After(win.asOf) {
 			f.CompletedTotal++
 		}
-		cycle.add(it.started(), it.done, win)
-		lead.add(it.created(), it.done, win)
+		cycle.add(it.started(), done, win)
+		lead.add(it.created(), done, win)
 	}
 	for _, p := range prs {
 		pr := &wd.data.PRs[p]
@@ -161,7 +162,7 @@ func (wd *world) velocity(items []int32, win *window) []SprintVelocity {
 				acc[k] = v
 			}
 			v.Committed += it.points
-			if it.isDone() && !it.done.After(end) {
+			if it.isDone() && !it.done().After(end) {
 				v.Completed += it.points
 			}
 		}

@@ -140,7 +140,7 @@ func (w *world) categoryAt(i int32, t time.Time) cairn.StatusCategory {
 		return cat
 	}
 	switch {
-	case it.isDone() && it.done.Before(t):
+	case it.isDone() && it.done().Before(t):
 		return cairn.CategoryDone
 	case !it.started().IsZero() && it.started().Before(t):
 		return cairn.CategoryIndeterminate

@@ -46,17 +46,18 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 		if it.estimated {
 			s.TotalPoints += it.points
 		}
-		switch it.category {
+		switch w.category(it) {
 		case cairn.CategoryDone:
+			done := it.done()
 			s.Done++
 			ev.Done = append(ev.Done, it.key)
 			if it.estimated {
 				s.DonePoints += it.points
 			}
-			if !it.done.After(c.asOf) && it.done.After(m.LastProgress) {
-				m.LastProgress = it.done
+			if !done.After(c.asOf) && done.After(m.LastProgress) {
+				m.LastProgress = done
 			}
-			if it.done.After(weekAgo) && !it.done.After(c.asOf) {
+			if done.After(weekAgo) && !done.After(c.asOf) {
 				m.CompletedWeek++
 				ev.CompletedWeek = append(ev.CompletedWeek, it.key)
 			}
@@ -83,8 +84,8 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 		if !it.isDone() && !it.estimated {
 			m.Unestimated++
 		}
-		if it.since.After(lastActivity) {
-			lastActivity = it.since
+		if since := it.since(); since.After(lastActivity) {
+			lastActivity = since
 		}
 		if it.kind() == KindPR {
 			m.PRsWithoutKey++
@@ -207,7 +208,7 @@ func (c *computer) blockers(program string, i int32) []Blocker {
 	var out []Blocker
 	for _, l := range w.blockedBy[it.key] {
 		from := w.data.Links[l].FromKey
-		b := Blocker{Blocked: w.ref(i), Reason: BlockedByLink, Since: it.since}
+		b := Blocker{Blocked: w.ref(i), Reason: BlockedByLink, Since: it.since()}
 		if j, ok := w.byKey[from]; ok {
 			if j == i || w.items[j].isDone() {
 				continue
@@ -231,10 +232,10 @@ func (c *computer) blockers(program string, i int32) []Blocker {
 	}
 	is := w.jira(it)
 	if is.Flagged {
-		out = append(out, Blocker{Blocked: w.ref(i), Reason: BlockedByFlag, Since: it.since})
+		out = append(out, Blocker{Blocked: w.ref(i), Reason: BlockedByFlag, Since: it.since()})
 	}
 	if strings.EqualFold(w.iss.Str(is.Priority), "blocker") {
-		out = append(out, Blocker{Blocked: w.ref(i), Reason: BlockedByPriority, Since: it.since})
+		out = append(out, Blocker{Blocked: w.ref(i), Reason: BlockedByPriority, Since: it.since()})
 	}
 	return out
 }

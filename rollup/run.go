@@ -36,6 +36,11 @@ func Run(ctx context.Context, db *store.DB, spec Spec, asOf time.Time) (*Report,
 		}
 		in.History = append(in.History, back...)
 	}
+	// The collector paces itself by the heap it last saw live, and its last look was early in
+	// the load, so Compute's indexes would grow the heap to twice the loaded data and more. A
+	// collection now (the compact data is mostly pointer-free, so it is quick) sets the pace by
+	// the data itself.
+	runtime.GC()
 	r := compute(&in, spec, asOf, true)
 	// The loaded data (most of the heap) is garbage from here (in and data are dead), but the
 	// collector paces itself by the heap it last saw live, so the encoder's buffers would grow

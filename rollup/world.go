@@ -20,24 +20,54 @@ type Input struct {
 // item is one unit of work: a Jira issue (with the PRs that carry its key), a PR without a
 // Jira key, or a GitHub issue. Sub-tasks are not items: they roll into their parent.
 //
-// A million items are held at once, so the struct is kept small (about 170 bytes): the kind
-// and the update time are read from the source row, and the creation and start times, which
-// are only compared and subtracted, are kept as Unix seconds and nanoseconds (see stamp).
+// A million items are held at once, so the struct is kept small (128 bytes): the kind and the
+// update time are read from the source row, the category is a code (cats), and the times,
+// which are only compared and subtracted, are kept as Unix seconds and nanoseconds (see stamp).
 type item struct {
 	key                      string
 	team                     string
-	category                 cairn.StatusCategory
+	prs                      []int32 // PRs carrying a Jira item's key
 	points                   float64
-	done                     time.Time // last entry into done, when done
-	since                    time.Time // entry into the current status (created when never moved)
-	createdSec, startedSec   int64     // created; first entry into in progress (zero time if never)
+	doneSec, sinceSec        int64 // last entry into done, when done; entry into the current status (created when never moved)
+	createdSec, startedSec   int64 // created; first entry into in progress (zero time if never)
+	doneNsec, sinceNsec      int32
 	createdNsec, startedNsec int32
 	issue                    int32 // index in Data.Issues, or -1
 	pr                       int32 // index in Data.PRs for a PR item, or -1
 	gh                       int32 // index in Data.GitHubIssues for a GitHub issue item, or -1
+	cat                      uint8 // index in cats
 	estimated                bool
-	prs                      []int32 // PRs carrying a Jira item's key
 }
+
+// cats are the item category codes: the three Jira categories, then any other a Jira status
+// carries (a code is a byte; an item whose category would be the 256th keeps code 0, "").
+var baseCats = []cairn.StatusCategory{"", cairn.CategoryNew, cairn.CategoryIndeterminate, cairn.CategoryDone}
+
+const (
+	codeNew, codeIndeterminate, codeDone uint8 = 1, 2, 3
+)
+
+// catCode returns the code of category c, adding it to w.cats when new.
+func (w *world) catCode(c cairn.StatusCategory) uint8 {
+	for i, k := range w.cats {
+		if k == c {
+			return uint8(i)
+		}
+	}
+	if len(w.cats) == 256 {
+		return 0
+	}
+	w.cats = append(w.cats, c)
+	return uint8(len(w.cats) - 1)
+}
+
+func (w *world) category(it *item) cairn.StatusCategory { return w.cats[it.cat] }
+
+func (it *item) done() time.Time  { return unstamp(it.doneSec, it.doneNsec) }
+func (it *item) since() time.Time { return unstamp(it.sinceSec, it.sinceNsec) }
+
+func (it *item) setDone(t time.Time)  { it.doneSec, it.doneNsec = stamp(t) }
+func (it *item) setSince(t time.Time) { it.sinceSec, it.sinceNsec = stamp(t) }
 
 // stamp splits t into Unix seconds and nanoseconds; unstamp gives back the same instant in
 // UTC (the zero time stays zero), which is all comparisons and durations need.
@@ -81,12 +111,12 @@ func (w *world) jira(it *item) *store.IssueRow {
 	return &w.iss.Rows[it.issue]
 }
 
-func (it *item) isDone() bool { return it.category == cairn.CategoryDone }
+func (it *item) isDone() bool { return it.cat == codeDone }
 
 // ref renders it for a report.
 func (w *world) ref(i int32) ItemRef {
 	it := &w.items[i]
-	r := ItemRef{Kind: it.kind(), Key: it.key, Team: it.team, Category: it.category, Since: it.since}
+	r := ItemRef{Kind: it.kind(), Key: it.key, Team: it.team, Category: w.category(it), Since: it.since()}
 	switch {
 	case it.issue >= 0:
 		is := &w.iss.Rows[it.issue]
@@ -115,6 +145,7 @@ func prKey(p *store.RollupPR) string { return p.Repo + "#" + strconv.Itoa(p.Numb
 type world struct {
 	data   *store.RollupData
 	iss    *store.IssueTable // data's issues, compact
+	cats   []cairn.StatusCategory // item category codes
 	items  []item
 	byKey  map[string]int32 // Jira key (also of sub-tasks, mapped to the parent) → item
 	prItem []int32          // PR index → item (-1: abandoned, closed without merge)
@@ -133,7 +164,7 @@ type world struct {
 
 func newWorld(d *store.RollupData, spec *Spec) *world {
 	iss := d.IssueTable()
-	w := &world{data: d, iss: iss, byKey: make(map[string]int32, len(iss.Rows)),
+	w := &world{data: d, iss: iss, cats: slices.Clone(baseCats), byKey: make(map[string]int32, len(iss.Rows)),
 		teamOfProject: map[string]string{}, teamOfRepo: map[string]string{},
 		versionItems: map[int64][]int32{}, epicItems: map[string][]int32{},
 		ghMilestone: map[string][]int32{}, ghLabel: map[string][]int32{},
@@ -180,12 +211,15 @@ func newWorld(d *store.RollupData, spec *Spec) *world {
 	for i := range d.GitHubIssues {
 		g := &d.GitHubIssues[i]
 		it := item{key: g.Repo + "#" + strconv.Itoa(g.Number),
-			team: w.repoTeam(g.Repo), category: cairn.CategoryNew,
-			since: g.Created, issue: -1, pr: -1, gh: int32(i)}
+			team: w.repoTeam(g.Repo), cat: codeNew, issue: -1, pr: -1, gh: int32(i)}
 		it.setCreated(g.Created)
 		it.setStarted(time.Time{})
+		it.setSince(g.Created)
+		it.setDone(time.Time{})
 		if g.State == "closed" {
-			it.category, it.done, it.since = cairn.CategoryDone, g.Closed, g.Closed
+			it.cat = codeDone
+			it.setDone(g.Closed)
+			it.setSince(g.Closed)
 		}
 		j := int32(len(w.items))
 		w.items = append(w.items, it)
@@ -210,10 +244,11 @@ func newWorld(d *store.RollupData, spec *Spec) *world {
 
 func (w *world) jiraItem(is *store.IssueRow, i int32) item {
 	created := is.Created.Time()
-	it := item{key: is.Key, team: w.projectTeam(w.iss.Str(is.Project)), category: w.iss.Cats[is.Category],
-		points: is.Points, estimated: is.Estimated, since: created, issue: i, pr: -1, gh: -1}
+	it := item{key: is.Key, team: w.projectTeam(w.iss.Str(is.Project)), cat: w.catCode(w.iss.Cats[is.Category]),
+		points: is.Points, estimated: is.Estimated, issue: i, pr: -1, gh: -1}
 	it.setCreated(created)
-	var lastDone, started time.Time
+	since := created
+	var lastDone, started, done time.Time
 	for _, t := range w.iss.Transitions(is) {
 		to := w.iss.Cats[t.To]
 		if to == cairn.CategoryIndeterminate && started.IsZero() {
@@ -222,19 +257,21 @@ func (w *world) jiraItem(is *store.IssueRow, i int32) item {
 		if to == cairn.CategoryDone {
 			lastDone = t.At.Time()
 		}
-		it.since = t.At.Time()
+		since = t.At.Time()
 	}
+	it.setSince(since)
 	it.setStarted(started)
-	if it.category == cairn.CategoryDone {
+	if it.isDone() {
 		switch {
 		case !lastDone.IsZero():
-			it.done = lastDone
+			done = lastDone
 		case !is.Resolved.IsZero():
-			it.done = is.Resolved.Time()
+			done = is.Resolved.Time()
 		default:
-			it.done = is.Updated.Time()
+			done = is.Updated.Time()
 		}
 	}
+	it.setDone(done)
 	return it
 }
 
@@ -273,11 +310,15 @@ func (w *world) addPRs() {
 				continue // abandoned: no work delivered, no scope
 			}
 			it := item{key: prKey(p), team: w.repoTeam(p.Repo),
-				category: cairn.CategoryIndeterminate, since: p.Created, issue: -1, pr: int32(i), gh: -1}
+				cat: codeIndeterminate, issue: -1, pr: int32(i), gh: -1}
 			it.setCreated(p.Created)
 			it.setStarted(p.Created)
+			it.setSince(p.Created)
+			it.setDone(time.Time{})
 			if !p.Merged.IsZero() {
-				it.category, it.done, it.since = cairn.CategoryDone, p.Merged, p.Merged
+				it.cat = codeDone
+				it.setDone(p.Merged)
+				it.setSince(p.Merged)
 			}
 			target = int32(len(w.items))
 			w.items = append(w.items, it)
