@@ -144,7 +144,7 @@ func prKey(p *store.RollupPR) string { return p.Repo + "#" + strconv.Itoa(p.Numb
 // world indexes the input once for every milestone and group.
 type world struct {
 	data   *store.RollupData
-	iss    *store.IssueTable // data's issues, compact
+	iss    *store.IssueTable      // data's issues, compact
 	cats   []cairn.StatusCategory // item category codes
 	items  []item
 	byKey  map[string]int32 // Jira key (also of sub-tasks, mapped to the parent) → item
