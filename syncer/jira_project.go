@@ -221,7 +221,7 @@ func (r *projectRun) list(ctx context.Context) error {
 }
 
 // pagesInFlight bounds a project's pages handed to the writer and not yet committed.
-const pagesInFlight = 3
+const pagesInFlight = 2
 
 // sentPage is a page handed to the writer, with the cursor that commits with it.
 type sentPage struct {
