@@ -1,10 +1,11 @@
 package github
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"strconv"
 	"time"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/cairn-dev/cairn"
 )
@@ -142,68 +143,241 @@ func (t wireTime) utc() time.Time {
 }
 
 // decodeSlim decodes a JSON array into slim wire items and returns each item's raw bytes (slices
-// of body, which the caller owns and never reuses). encoding/json validates and decodes the
-// body in one pass; a byte loop finds the items' bounds, which is far cheaper than decoding
-// into []json.RawMessage first.
+// of body, which the caller owns and never reuses). splitArray validates the body as strictly
+// as encoding/json and finds the items' bounds in one byte loop; goccy/go-json (as the Jira
+// decoder uses) then decodes it in one pass, where encoding/json makes two. goccy alone is not
+// enough: it skips unknown fields without validating them.
 func decodeSlim[T any](path string, body []byte) ([]T, [][]byte, error) {
+	raws, ok := splitArray(body)
+	if !ok {
+		return nil, nil, &requestError{"GET", path, errMalformed(errInvalidJSON)}
+	}
 	var items []T
-	if err := json.Unmarshal(body, &items); err != nil {
+	if err := gojson.Unmarshal(body, &items); err != nil {
 		return nil, nil, &requestError{"GET", path, errMalformed(err)}
 	}
-	raws, ok := splitArray(body)
-	if !ok || len(raws) != len(items) {
-		return nil, nil, &requestError{"GET", path, errMalformed(nil)}
+	if len(raws) != len(items) {
+		return nil, nil, &requestError{"GET", path, errMalformed(errInvalidJSON)}
 	}
 	return items, raws, nil
 }
 
-// splitArray returns the bounds of the elements of a JSON array that encoding/json has
-// already validated.
+var errInvalidJSON = errors.New("invalid JSON array")
+
+// splitArray validates b as a JSON array (the grammar encoding/json accepts: any bytes of 0x20
+// and above in strings, nesting up to maxDepth) and returns its elements' bounds.
 func splitArray(b []byte) ([][]byte, bool) {
-	i := 0
-	for i < len(b) && isSpace(b[i]) {
-		i++
-	}
-	if i >= len(b) || b[i] != '[' {
+	v := validator{b: b}
+	v.ws()
+	if v.i >= len(b) || b[v.i] != '[' {
 		return nil, false
 	}
+	v.i++
 	out := make([][]byte, 0, 100)
-	depth, start := 0, -1
-	for i++; i < len(b); i++ {
-		switch c := b[i]; {
+	v.ws()
+	if v.i < len(b) && b[v.i] == ']' {
+		v.i++
+	} else {
+		for {
+			start := v.i
+			if !v.value(1) {
+				return nil, false
+			}
+			out = append(out, b[start:v.i])
+			v.ws()
+			if v.i >= len(b) {
+				return nil, false
+			}
+			if b[v.i] == ']' {
+				v.i++
+				break
+			}
+			if b[v.i] != ',' {
+				return nil, false
+			}
+			v.i++
+			v.ws()
+		}
+	}
+	v.ws()
+	return out, v.i == len(b)
+}
+
+// maxDepth is encoding/json's nesting limit.
+const maxDepth = 10000
+
+type validator struct {
+	b []byte
+	i int
+}
+
+func (v *validator) ws() {
+	for v.i < len(v.b) && isSpace(v.b[v.i]) {
+		v.i++
+	}
+}
+
+// value consumes one JSON value starting at v.i (no leading white space).
+func (v *validator) value(depth int) bool {
+	if v.i >= len(v.b) || depth > maxDepth {
+		return false
+	}
+	switch c := v.b[v.i]; {
+	case c == '"':
+		return v.str()
+	case c == '{':
+		v.i++
+		v.ws()
+		if v.i < len(v.b) && v.b[v.i] == '}' {
+			v.i++
+			return true
+		}
+		for {
+			if v.i >= len(v.b) || v.b[v.i] != '"' || !v.str() {
+				return false
+			}
+			v.ws()
+			if v.i >= len(v.b) || v.b[v.i] != ':' {
+				return false
+			}
+			v.i++
+			v.ws()
+			if !v.value(depth + 1) {
+				return false
+			}
+			v.ws()
+			if v.i >= len(v.b) {
+				return false
+			}
+			if v.b[v.i] == '}' {
+				v.i++
+				return true
+			}
+			if v.b[v.i] != ',' {
+				return false
+			}
+			v.i++
+			v.ws()
+		}
+	case c == '[':
+		v.i++
+		v.ws()
+		if v.i < len(v.b) && v.b[v.i] == ']' {
+			v.i++
+			return true
+		}
+		for {
+			if !v.value(depth + 1) {
+				return false
+			}
+			v.ws()
+			if v.i >= len(v.b) {
+				return false
+			}
+			if v.b[v.i] == ']' {
+				v.i++
+				return true
+			}
+			if v.b[v.i] != ',' {
+				return false
+			}
+			v.i++
+			v.ws()
+		}
+	case c == 't':
+		return v.lit("true")
+	case c == 'f':
+		return v.lit("false")
+	case c == 'n':
+		return v.lit("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		return v.num()
+	}
+	return false
+}
+
+func (v *validator) lit(s string) bool {
+	if len(v.b)-v.i < len(s) || string(v.b[v.i:v.i+len(s)]) != s {
+		return false
+	}
+	v.i += len(s)
+	return true
+}
+
+func (v *validator) str() bool {
+	for v.i++; v.i < len(v.b); v.i++ {
+		switch c := v.b[v.i]; {
 		case c == '"':
-			if start < 0 {
-				start = i
+			v.i++
+			return true
+		case c < 0x20:
+			return false
+		case c == '\\':
+			v.i++
+			if v.i >= len(v.b) {
+				return false
 			}
-			for i++; i < len(b) && b[i] != '"'; i++ {
-				if b[i] == '\\' {
-					i++
+			switch v.b[v.i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if len(v.b)-v.i < 5 {
+					return false
 				}
-			}
-		case c == '{' || c == '[':
-			if start < 0 {
-				start = i
-			}
-			depth++
-		case depth > 0 && (c == '}' || c == ']'):
-			depth--
-		case depth == 0 && (c == ',' || c == ']'):
-			if start < 0 {
-				return out, c == ']' && len(out) == 0 // "[]"; anything else is malformed
-			}
-			out = append(out, bytes.TrimRight(b[start:i], " \t\r\n"))
-			start = -1
-			if c == ']' {
-				return out, true
-			}
-		case isSpace(c):
-		default:
-			if start < 0 {
-				start = i
+				for _, h := range v.b[v.i+1 : v.i+5] {
+					if !isHex(h) {
+						return false
+					}
+				}
+				v.i += 4
+			default:
+				return false
 			}
 		}
 	}
-	return nil, false
+	return false
+}
+
+func (v *validator) num() bool {
+	if v.b[v.i] == '-' {
+		v.i++
+	}
+	switch {
+	case v.i < len(v.b) && v.b[v.i] == '0':
+		v.i++
+	case v.i < len(v.b) && v.b[v.i] >= '1' && v.b[v.i] <= '9':
+		v.digits()
+	default:
+		return false
+	}
+	if v.i < len(v.b) && v.b[v.i] == '.' {
+		v.i++
+		if !v.digits() {
+			return false
+		}
+	}
+	if v.i < len(v.b) && (v.b[v.i] == 'e' || v.b[v.i] == 'E') {
+		v.i++
+		if v.i < len(v.b) && (v.b[v.i] == '+' || v.b[v.i] == '-') {
+			v.i++
+		}
+		if !v.digits() {
+			return false
+		}
+	}
+	return true
+}
+
+// digits consumes one or more digits.
+func (v *validator) digits() bool {
+	start := v.i
+	for v.i < len(v.b) && v.b[v.i] >= '0' && v.b[v.i] <= '9' {
+		v.i++
+	}
+	return v.i > start
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
