@@ -319,7 +319,13 @@ func (r *repoRun) changed(updated time.Time) bool {
 	return r.cur.Full || !updated.Before(r.cur.Since)
 }
 
+// pulls lists pull requests page by page, fetching each page's reviews and links, while the
+// page writer stores the previous page.
 func (r *repoRun) pulls(ctx context.Context) error {
+	return r.pipelined(ctx, r.fetchPulls)
+}
+
+func (r *repoRun) fetchPulls(ctx context.Context, w *ghWriter) error {
 	for page := r.cur.Page + 1; page > 0; {
 		prs, pg, err := r.g.client.PullRequests(ctx, r.repo, page, r.conditional(ctx, page))
 		if err != nil {
@@ -348,13 +354,18 @@ func (r *repoRun) pulls(ctx context.Context) error {
 		if page == 1 {
 			tags = []store.ETag{{URL: pg.URL, ETag: pg.ETag}}
 		}
-		n, u, err := r.g.db.SaveGitHubPullRequests(ctx, store.GitHubPRPage{Repo: r.repo, PRs: changed,
-			Reviews: reviews, Links: links, ETags: tags, Cursor: cur.String()})
-		if err != nil {
-			return err
+		pr := store.GitHubPRPage{Repo: r.repo, PRs: changed, Reviews: reviews, Links: links, ETags: tags, Cursor: cur.String()}
+		if !w.send(func() error {
+			n, u, err := r.g.db.SaveGitHubPullRequests(ctx, pr)
+			if err != nil {
+				return err
+			}
+			r.page(n, u, len(pr.PRs))
+			r.counts.Reviews += len(pr.Reviews)
+			return nil
+		}) {
+			return nil // the writer failed; pipelined returns its error
 		}
-		r.page(n, u, len(changed))
-		r.counts.Reviews += len(reviews)
 		if pg.Next == 0 || len(changed) < len(prs) {
 			return nil
 		}
@@ -436,6 +447,10 @@ func (r *repoRun) page(created, updated, items int) {
 // issues lists issues: page 1 without since (a stable URL, so an idle repo answers 304), later
 // pages with since (a prefix of the same updated-desc order, so page numbers agree).
 func (r *repoRun) issues(ctx context.Context) error {
+	return r.pipelined(ctx, r.fetchIssues)
+}
+
+func (r *repoRun) fetchIssues(ctx context.Context, w *ghWriter) error {
 	for page := r.cur.Page + 1; page > 0; {
 		var since time.Time
 		if page > 1 && !r.cur.Full {
@@ -464,11 +479,17 @@ func (r *repoRun) issues(ctx context.Context) error {
 		if page == 1 {
 			tags = []store.ETag{{URL: pg.URL, ETag: pg.ETag}}
 		}
-		n, u, err := r.g.db.SaveGitHubIssues(ctx, store.GitHubIssuePage{Repo: r.repo, Issues: changed, ETags: tags, Cursor: cur.String()})
-		if err != nil {
-			return err
+		ip := store.GitHubIssuePage{Repo: r.repo, Issues: changed, ETags: tags, Cursor: cur.String()}
+		if !w.send(func() error {
+			n, u, err := r.g.db.SaveGitHubIssues(ctx, ip)
+			if err != nil {
+				return err
+			}
+			r.page(n, u, len(ip.Issues))
+			return nil
+		}) {
+			return nil // the writer failed; pipelined returns its error
 		}
-		r.page(n, u, len(changed))
 		if pg.Next == 0 || (!r.cur.Full && !pg.Oldest.IsZero() && pg.Oldest.Before(r.cur.Since)) {
 			return nil
 		}
