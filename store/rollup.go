@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -31,10 +32,6 @@ type RollupData struct {
 	PRLinks      []cairn.PRIssueLink // Source left empty
 	// DataAsOf is the last successful sync per connector.
 	DataAsOf map[string]time.Time
-
-	pending  []pendingTransition    // status changes read, not yet attached
-	cats     []cairn.StatusCategory // pendingTransition's category codes
-	versions [][2]int64             // (issue id, version id) read, not yet attached
 }
 
 // IssueTable returns the issues in compact form: Table, else Issues converted.
@@ -125,45 +122,65 @@ func (db *DB) LoadRollupData(ctx context.Context) (*RollupData, error) {
 	return d, nil
 }
 
-// LoadRollup reads everything the rollup needs, streaming each table once. It reads in two
-// read transactions side by side, one per core (Jira issues with their sprints; status
-// changes, fix versions and the GitHub tables: about equal work), begun together: a sync page committed between their
-// starts can leave one lane a page behind the other, which the next rollup corrects.
+// LoadRollup reads everything the rollup needs, streaming each table once. Two read
+// transactions (one per core), begun together, take the load's tasks off one list, largest
+// first, so that they end about together (Jira issues on one, status changes then the rest on
+// the other). A sync page committed between the two transactions' starts can leave one a page
+// behind the other, which the next rollup corrects.
 func (db *DB) LoadRollup(ctx context.Context) (*RollupData, error) {
-	d := &RollupData{DataAsOf: map[string]time.Time{}, Table: newIssueTable()}
-	type step struct {
+	d := &RollupData{DataAsOf: map[string]time.Time{}}
+	var issues *IssueTable
+	var changes pendingChunk
+	var versions, sprints [][2]int64
+	type task struct {
 		name string
-		fn   func(context.Context, *sql.Tx, *RollupData) error
+		fn   func(context.Context, *sql.Tx) error
 	}
-	lanes := [][]step{
-		{
-			{"jira issues", loadIssues},
-			{"jira issue sprints", loadIssueSprints},
-			{"jira versions", loadVersions},
-			{"jira sprints", loadSprints},
-			{"jira links", loadLinks},
-		},
-		{
-			{"jira status changes", loadTransitions},
-			{"jira issue versions", loadIssueVersions},
-			{"github pull requests", loadPRs},
-			{"github reviews", loadReviews},
-			{"github issues", loadGitHubIssues},
-			{"github milestones", loadMilestones},
-			{"pr issue links", loadPRLinks},
-			{"sync runs", loadDataAsOf},
-		},
+	tasks := []task{
+		{"jira issues", func(ctx context.Context, tx *sql.Tx) (err error) {
+			issues, err = loadIssues(ctx, tx)
+			return err
+		}},
+		{"jira status changes", func(ctx context.Context, tx *sql.Tx) (err error) {
+			changes, err = loadTransitions(ctx, tx)
+			return err
+		}},
+		{"github pull requests", func(ctx context.Context, tx *sql.Tx) error {
+			if err := loadPRs(ctx, tx, d); err != nil {
+				return err
+			}
+			return loadReviews(ctx, tx, d)
+		}},
+		{"jira issue sprints", func(ctx context.Context, tx *sql.Tx) (err error) {
+			sprints, err = loadPairs(ctx, tx, "sprint_id", "jira_issue_sprints")
+			return err
+		}},
+		{"jira issue versions", func(ctx context.Context, tx *sql.Tx) (err error) {
+			versions, err = loadPairs(ctx, tx, "version_id", "jira_issue_versions")
+			return err
+		}},
+		{"jira and github tables", func(ctx context.Context, tx *sql.Tx) error {
+			for _, fn := range []func(context.Context, *sql.Tx, *RollupData) error{loadVersions, loadSprints,
+				loadLinks, loadGitHubIssues, loadMilestones, loadPRLinks, loadDataAsOf} {
+				if err := fn(ctx, tx, d); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 	}
-	errs := make([]error, len(lanes))
+	var next atomic.Int32
+	errs := make([]error, 2)
 	var wg sync.WaitGroup
-	for i, lane := range lanes {
+	for i := range errs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			errs[i] = db.View(ctx, func(tx *sql.Tx) error {
-				for _, st := range lane {
-					if err := st.fn(ctx, tx, d); err != nil {
-						return fmt.Errorf("load %s: %w", st.name, err)
+				for k := int(next.Add(1)) - 1; k < len(tasks); k = int(next.Add(1)) - 1 {
+					if err := tasks[k].fn(ctx, tx); err != nil {
+						next.Store(int32(len(tasks))) // the other reader stops too
+						return fmt.Errorf("load %s: %w", tasks[k].name, err)
 					}
 				}
 				return nil
@@ -174,8 +191,11 @@ func (db *DB) LoadRollup(ctx context.Context) (*RollupData, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	d.attachTransitions()
-	d.attachVersions()
+	d.Table = issues
+	d.Table.attachTransitions(changes)
+	d.Table.IDs = make([]int64, 0, len(versions)+len(sprints))
+	d.Table.attachIDs(versions, func(r *IssueRow) *Span { return &r.Versions })
+	d.Table.attachIDs(sprints, func(r *IssueRow) *Span { return &r.Sprints })
 	return d, nil
 }
 
@@ -188,8 +208,8 @@ func rowCount(ctx context.Context, tx *sql.Tx, table string) (int, error) {
 }
 
 // each runs query and calls scan for every row.
-func each(ctx context.Context, tx *sql.Tx, query string, scan func(*sql.Rows) error) error {
-	rows, err := tx.QueryContext(ctx, query)
+func each(ctx context.Context, tx *sql.Tx, query string, scan func(*sql.Rows) error, args ...any) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}

@@ -48,8 +48,6 @@ type IssueTable struct {
 
 	strIndex  map[string]uint32
 	listIndex map[string]uint32
-	pending   []pendingTransition // status changes read, not yet attached
-	versions  [][2]int64          // (issue id, version id) read, not yet attached
 }
 
 // IssueRow is one Jira issue (see RollupIssue for the fields' meaning).
@@ -169,11 +167,11 @@ func (t *IssueTable) index(id int64) int {
 	return i
 }
 
-func loadIssues(ctx context.Context, tx *sql.Tx, d *RollupData) error {
-	t := d.Table
+func loadIssues(ctx context.Context, tx *sql.Tx) (*IssueTable, error) {
+	t := newIssueTable()
 	n, err := rowCount(ctx, tx, "jira_issues")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	t.Rows = make([]IssueRow, 0, n)
 	// The scan targets live outside the row callback and are reused for every row: declared
@@ -184,7 +182,7 @@ func loadIssues(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 	var row string
 	var points sql.NullFloat64
 	dest := []any{&id, &row, &points}
-	return each(ctx, tx, `SELECT id, `+packSQL("key", "summary", "project_key", "issue_type", "subtask",
+	err = each(ctx, tx, `SELECT id, `+packSQL("key", "summary", "project_key", "issue_type", "subtask",
 		"status", "status_category", "assignee", "priority", "labels", "components", "epic_key",
 		"parent_key", "flagged", "created_at", "updated_at", "resolved_at")+`, story_points
 		FROM jira_issues WHERE deleted_at IS NULL ORDER BY id`, func(r *sql.Rows) error {
@@ -207,24 +205,30 @@ func loadIssues(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 		t.Rows = append(t.Rows, is)
 		return nil
 	})
+	return t, err
 }
 
-// pendingTransition is a status change read before its issue is known (the lanes run side by
-// side): 32 bytes, a million issues have millions of changes.
+// pendingTransition is a status change read before its issue is known (the issues are read
+// at the same time): 32 bytes, a million issues have millions of changes.
 type pendingTransition struct {
 	issueID  int64
 	at       Stamp
 	from, to uint8
 }
 
-// loadTransitions reads the status changes. Its lane keeps its own category codes (the other
-// lane interns the issues' categories at the same time); attachTransitions maps them.
-func loadTransitions(ctx context.Context, tx *sql.Tx, d *RollupData) error {
+// pendingChunk is status changes read, with the category codes of their reader (which runs
+// beside the issues' reader, with codes of its own).
+type pendingChunk struct {
+	changes []pendingTransition
+	cats    []cairn.StatusCategory
+}
+
+func loadTransitions(ctx context.Context, tx *sql.Tx) (pendingChunk, error) {
 	// A table scan (no ORDER BY): the primary key index does not cover the columns, so reading
 	// in its order would cost a lookup per row. attachTransitions sorts each issue's list.
 	n, err := rowCount(ctx, tx, "jira_status_changes")
 	if err != nil {
-		return err
+		return pendingChunk{}, err
 	}
 	pending := make([]pendingTransition, 0, n)
 	codes := newIssueTable() // only its Cats
@@ -244,27 +248,25 @@ func loadTransitions(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 		pending = append(pending, p)
 		return nil
 	})
-	d.pending, d.cats = pending, codes.Cats
-	return err
+	return pendingChunk{pending, codes.Cats}, err
 }
 
-// attachTransitions gives each issue its status changes, oldest first.
-func (d *RollupData) attachTransitions() {
-	t := d.Table
-	remap := make([]uint8, len(d.cats))
-	for i, c := range d.cats {
-		remap[i] = t.cat(c)
-	}
-	idx := make([]int32, len(d.pending))
+// attachTransitions gives each issue its status changes, oldest first (changes at the same
+// instant in the order read).
+func (t *IssueTable) attachTransitions(chunks ...pendingChunk) {
 	counts := make([]uint32, len(t.Rows))
-	last, li := int64(-1), -1
-	for k, p := range d.pending {
-		if p.issueID != last {
-			last, li = p.issueID, t.index(p.issueID)
-		}
-		idx[k] = int32(li)
-		if li >= 0 {
-			counts[li]++
+	idx := make([][]int32, len(chunks))
+	for c, ch := range chunks {
+		idx[c] = make([]int32, len(ch.changes))
+		last, li := int64(-1), -1
+		for k, p := range ch.changes {
+			if p.issueID != last {
+				last, li = p.issueID, t.index(p.issueID)
+			}
+			idx[c][k] = int32(li)
+			if li >= 0 {
+				counts[li]++
+			}
 		}
 	}
 	off := uint32(0)
@@ -273,14 +275,19 @@ func (d *RollupData) attachTransitions() {
 		off += n
 	}
 	t.Trans = make([]IssueTransition, off)
-	for k, p := range d.pending {
-		if i := idx[k]; i >= 0 {
-			s := &t.Rows[i].Transitions
-			t.Trans[s.Off+s.N] = IssueTransition{At: p.at, From: remap[p.from], To: remap[p.to]}
-			s.N++
+	for c, ch := range chunks {
+		remap := make([]uint8, len(ch.cats))
+		for i, cat := range ch.cats {
+			remap[i] = t.cat(cat)
+		}
+		for k, p := range ch.changes {
+			if i := idx[c][k]; i >= 0 {
+				s := &t.Rows[i].Transitions
+				t.Trans[s.Off+s.N] = IssueTransition{At: p.at, From: remap[p.from], To: remap[p.to]}
+				s.N++
+			}
 		}
 	}
-	d.pending, d.cats = nil, nil
 	for i := range t.Rows {
 		if tr := t.Transitions(&t.Rows[i]); len(tr) > 1 {
 			slices.SortStableFunc(tr, func(a, b IssueTransition) int {
@@ -303,28 +310,27 @@ func cmpInt[T int64 | int32](a, b T) int {
 	return 0
 }
 
-// loadIssueVersions reads the (issue, version) pairs, in issue order, for attachVersions. It
-// runs in the other lane from loadIssues, which takes longer than the rest of its own lane, so
-// it cannot look the issues up yet.
-func loadIssueVersions(ctx context.Context, tx *sql.Tx, d *RollupData) error {
-	n, err := rowCount(ctx, tx, "jira_issue_versions")
+// loadPairs reads the (issue id, col) pairs of table in issue order, for attachIDs.
+func loadPairs(ctx context.Context, tx *sql.Tx, col, table string) ([][2]int64, error) {
+	n, err := rowCount(ctx, tx, table)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	d.versions = make([][2]int64, 0, n)
+	out := make([][2]int64, 0, n)
 	var id, v int64
 	dest := []any{&id, &v}
-	return each(ctx, tx, `SELECT issue_id, version_id FROM jira_issue_versions ORDER BY issue_id`, func(r *sql.Rows) error {
+	err = each(ctx, tx, `SELECT issue_id, `+col+` FROM `+table+` ORDER BY issue_id`, func(r *sql.Rows) error {
 		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		d.versions = append(d.versions, [2]int64{id, v})
+		out = append(out, [2]int64{id, v})
 		return nil
 	})
+	return out, err
 }
 
-// appendID adds id to the list of issue idx, whose ids arrive together (pairs in issue order):
-// a flat array, each list one range.
+// appendID adds id to the list s of one issue, whose ids arrive together (pairs in issue
+// order): a flat array, each list one range.
 func (t *IssueTable) appendID(s *Span, id int64) {
 	if s.N == 0 {
 		s.Off = uint32(len(t.IDs))
@@ -333,38 +339,17 @@ func (t *IssueTable) appendID(s *Span, id int64) {
 	s.N++
 }
 
-// attachVersions gives each issue its fix versions.
-func (d *RollupData) attachVersions() {
-	t := d.Table
+// attachIDs gives each issue the ids of pairs (in issue order) as the list span picks.
+func (t *IssueTable) attachIDs(pairs [][2]int64, span func(*IssueRow) *Span) {
 	last, idx := int64(-1), -1
-	for _, p := range d.versions {
+	for _, p := range pairs {
 		if p[0] != last {
 			last, idx = p[0], t.index(p[0])
 		}
 		if idx >= 0 {
-			t.appendID(&t.Rows[idx].Versions, p[1])
+			t.appendID(span(&t.Rows[idx]), p[1])
 		}
 	}
-	d.versions = nil
-}
-
-func loadIssueSprints(ctx context.Context, tx *sql.Tx, d *RollupData) error {
-	t := d.Table
-	last, idx := int64(-1), -1
-	var id, s int64
-	dest := []any{&id, &s}
-	return each(ctx, tx, `SELECT issue_id, sprint_id FROM jira_issue_sprints ORDER BY issue_id`, func(r *sql.Rows) error {
-		if err := r.Scan(dest...); err != nil {
-			return err
-		}
-		if id != last {
-			last, idx = id, t.index(id)
-		}
-		if idx >= 0 {
-			t.appendID(&t.Rows[idx].Sprints, s)
-		}
-		return nil
-	})
 }
 
 // NewIssueTable returns the compact form of issues, which must be sorted by id (as loaded).
