@@ -36,10 +36,19 @@ func (c *computer) scopeChange(m *MilestoneReport, ms *MilestoneSpec, members []
 }
 
 func (c *computer) createdAfter(members []int32, t time.Time) ([]int32, []string) {
-	var items []int32
-	var keys []string
+	in := func(it *item) bool { return !it.created().Before(t) && !it.created().After(c.asOf) }
+	n := 0 // counted first: the lists are the report's, sized once
 	for _, i := range members {
-		if it := &c.w.items[i]; !it.created().Before(t) && !it.created().After(c.asOf) {
+		if in(&c.w.items[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	items, keys := make([]int32, 0, n), make([]string, 0, n)
+	for _, i := range members {
+		if it := &c.w.items[i]; in(it) {
 			items = append(items, i)
 			keys = append(keys, it.key)
 		}

@@ -38,6 +38,13 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 	weekAgo := c.asOf.AddDate(0, 0, -7)
 	reviewBefore := c.asOf.Add(-time.Duration(c.spec.ReviewWaitHours) * time.Hour)
 	teams := map[string]bool{}
+	var counts [256]int // by category code: the evidence lists are sized once
+	for _, i := range members {
+		counts[w.items[i].cat]++
+	}
+	ev.Done = sized(counts[codeDone])
+	ev.InProgress = sized(counts[codeIndeterminate])
+	ev.Todo = sized(len(members) - counts[codeDone] - counts[codeIndeterminate])
 	for _, i := range members {
 		it := &w.items[i]
 		teams[it.team] = true
@@ -251,4 +258,12 @@ func (c *computer) milestonesOf(i int32) []int32 {
 		return nil
 	}
 	return append([]int32{c.firstMs[i] - 1}, c.moreMs[i]...)
+}
+
+// sized returns an empty list with room for n, or nil for none (an empty list is JSON null).
+func sized(n int) []string {
+	if n == 0 {
+		return nil
+	}
+	return make([]string, 0, n)
 }

@@ -46,7 +46,7 @@ func Run(ctx context.Context, db *store.DB, spec Spec, asOf time.Time) (*Report,
 	// collector paces itself by the heap it last saw live, so the encoder's buffers would grow
 	// the heap past it. One collection now lets the encoding reuse the data's memory.
 	runtime.GC()
-	body, err := json.Marshal(r)
+	body, err := encodeReport(r)
 	if err != nil {
 		return nil, fmt.Errorf("rollup: encode report: %w", err)
 	}
