@@ -98,7 +98,7 @@ func (db *DB) SaveGitHubPullRequests(ctx context.Context, page GitHubPRPage) (cr
 				return append(args, p.ID, p.Repo, p.Number, p.Title, p.State, boolInt(p.Draft),
 					NullString(p.Author), NullString(p.HeadRef), NullString(p.BaseRef), FormatTime(p.Created),
 					FormatTime(p.Updated), NullTime(p.Closed), NullTime(p.Merged), NullString(p.Milestone),
-					JSONList(p.Labels), JSONList(p.RequestedReviewers), rawText(p.Raw))
+					JSONList(p.Labels), JSONList(p.RequestedReviewers), rawView(p.Raw))
 			}); err != nil {
 			return fmt.Errorf("upsert pull requests: %w", err)
 		}
@@ -217,7 +217,7 @@ func insertReviews(ctx context.Context, tx *sql.Tx, reviews []cairn.Review) erro
 		author = excluded.author, state = excluded.state, submitted_at = excluded.submitted_at, raw_json = excluded.raw_json`,
 		7, len(reviews), func(i int, args []any) []any {
 			r := &reviews[i]
-			return append(args, r.ID, r.Repo, r.Number, NullString(r.Author), r.State, NullTime(r.SubmittedAt), rawText(r.Raw))
+			return append(args, r.ID, r.Repo, r.Number, NullString(r.Author), r.State, NullTime(r.SubmittedAt), rawView(r.Raw))
 		})
 	if err != nil {
 		return fmt.Errorf("upsert reviews: %w", err)
@@ -261,7 +261,7 @@ func (db *DB) SaveGitHubIssues(ctx context.Context, page GitHubIssuePage) (creat
 				is := &page.Issues[i]
 				return append(args, is.ID, is.Repo, is.Number, is.Title, is.State, NullString(is.Author),
 					NullString(is.Milestone), JSONList(is.Labels), FormatTime(is.Created), FormatTime(is.Updated),
-					NullTime(is.Closed), rawText(is.Raw))
+					NullTime(is.Closed), rawView(is.Raw))
 			}); err != nil {
 			return fmt.Errorf("upsert issues: %w", err)
 		}

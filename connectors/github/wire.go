@@ -304,8 +304,22 @@ func (v *validator) lit(s string) bool {
 	return true
 }
 
+// plain marks the bytes a string holds as they are: not a quote, backslash or control byte.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 func (v *validator) str() bool {
 	for v.i++; v.i < len(v.b); v.i++ {
+		for v.i < len(v.b) && plain[v.b[v.i]] {
+			v.i++
+		}
+		if v.i >= len(v.b) {
+			return false
+		}
 		switch c := v.b[v.i]; {
 		case c == '"':
 			v.i++
