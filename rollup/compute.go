@@ -152,11 +152,18 @@ func compute(in *Input, spec Spec, asOf time.Time, own bool) *Report {
 		reports[g] = m
 	})
 
+	// Each program's items and PRs, in the order of their first milestone (the flow sums
+	// durations in this order), then the programs' flows on every core.
 	g := 0
 	progStamp := make([]int32, len(w.items))
+	progItems := make([][]int32, len(c.spec.Programs))
+	progPRs := make([][]int32, len(c.spec.Programs))
+	if len(c.spec.Programs) > 0 { // none stays nil (JSON null), as it always was
+		r.Programs = make([]ProgramReport, len(c.spec.Programs))
+	}
 	for pi, ps := range c.spec.Programs {
-		pr := ProgramReport{Name: ps.Name}
-		var progItems, progPRs []int32
+		pr := &r.Programs[pi]
+		pr.Name = ps.Name
 		for range ps.Milestones {
 			list := members[g]
 			m := reports[g]
@@ -165,26 +172,30 @@ func compute(in *Input, spec Spec, asOf time.Time, own bool) *Report {
 			for _, i := range list {
 				if progStamp[i] != int32(pi+1) {
 					progStamp[i] = int32(pi + 1)
-					progItems = append(progItems, i)
+					progItems[pi] = append(progItems[pi], i)
 					it := &w.items[i]
 					if it.pr >= 0 {
-						progPRs = append(progPRs, it.pr)
+						progPRs[pi] = append(progPRs[pi], it.pr)
 					}
-					progPRs = append(progPRs, it.prs...)
+					progPRs[pi] = append(progPRs[pi], it.prs...)
 				}
 			}
 			pr.Blockers = append(pr.Blockers, m.Blockers...)
 		}
-		slices.Sort(progItems)
-		pr.Flow = w.flow(progItems, progPRs, &c.win)
+	}
+	parallel(len(r.Programs), func(pi int) {
+		slices.Sort(progItems[pi])
+		r.Programs[pi].Flow = w.flow(progItems[pi], progPRs[pi], &c.win)
+	})
+	for pi := range r.Programs {
+		pr := &r.Programs[pi]
 		pr.Blockers = uniqueBlockers(pr.Blockers)
 		for _, b := range pr.Blockers {
 			if b.Reason == BlockedByLink && (b.OtherProgram != "" || b.BlockingTeam != b.Blocked.Team) {
 				pr.Dependencies = append(pr.Dependencies, b)
 			}
 		}
-		programStatus(&pr)
-		r.Programs = append(r.Programs, pr)
+		programStatus(pr)
 	}
 	return r
 }
