@@ -190,6 +190,7 @@ func (j *Jira) each(ctx context.Context, fn func(ctx context.Context, i int) err
 type siteClient interface {
 	SiteFacts() map[string]string
 	UseSiteFacts(map[string]string)
+	ReadSite(ctx context.Context) error // deployment and statuses, unless known
 }
 
 // siteMaxAge is how long a stored site fact is trusted. Incremental runs reuse fresh facts;
@@ -204,8 +205,13 @@ func (j *Jira) useSite(ctx context.Context, full bool) error {
 		return nil
 	}
 	if full {
-		// Refresh the zone on the reconcile schedule, so that the incremental runs that
-		// follow find it fresh and cost only their per-project requests.
+		// Refresh every fact on the reconcile schedule (the fields are read by j.fields), so
+		// that the incremental runs that follow find them fresh and cost only their
+		// per-project requests, and so that what is stored does not depend on how much a
+		// resumed run had left to fetch.
+		if err := sc.ReadSite(ctx); err != nil {
+			return fmt.Errorf("read jira site: %w", err)
+		}
 		_, _, err := j.location(ctx)
 		return err
 	}

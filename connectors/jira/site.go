@@ -1,6 +1,7 @@
 package jira
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
@@ -100,4 +101,15 @@ func (c *Client) UseSiteFacts(facts map[string]string) {
 	if statuses != nil && c.statuses == nil {
 		c.statuses = statuses
 	}
+}
+
+// ReadSite reads the deployment and the statuses unless this client already knows them: a
+// full run refreshes every fact at its start, whatever pages it then has left to fetch, so
+// the facts stored after it do not depend on where an earlier, interrupted run stopped.
+func (c *Client) ReadSite(ctx context.Context) error {
+	if _, err := c.Deployment(ctx); err != nil {
+		return err
+	}
+	_, err := c.statusCategories(ctx, false)
+	return err
 }
