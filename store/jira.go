@@ -84,16 +84,17 @@ func (b *batch) exec(ctx context.Context, tx *sql.Tx, stmts stmtCache) error {
 		n := min(per, len(args))
 		chunk := args[:n]
 		args = args[n:]
-		if n != per {
-			if _, err := tx.ExecContext(ctx, b.head+repeatJoin(row, n/b.cols)+b.tail, chunk...); err != nil {
-				return err
+		var q string
+		if n == per {
+			if b.full == "" {
+				b.full = b.head + repeatJoin(row, batchRows) + b.tail
 			}
-			continue
+			q = b.full
+		} else {
+			// A shorter last chunk: pages of one transaction often repeat its length.
+			q = b.head + repeatJoin(row, n/b.cols) + b.tail
 		}
-		if b.full == "" {
-			b.full = b.head + repeatJoin(row, batchRows) + b.tail
-		}
-		st, err := stmts.get(ctx, tx, b.full)
+		st, err := stmts.get(ctx, tx, q)
 		if err != nil {
 			return err
 		}
@@ -104,8 +105,8 @@ func (b *batch) exec(ctx context.Context, tx *sql.Tx, stmts stmtCache) error {
 	return nil
 }
 
-// stmtCache keeps the full-size batch statements of one transaction prepared: a transaction
-// storing several pages parses each 100-row statement once, not once per page.
+// stmtCache keeps the batch statements of one transaction prepared: a transaction storing
+// several pages parses each statement (100 rows of up to 22 columns) once, not once per page.
 type stmtCache map[string]*sql.Stmt
 
 func (c stmtCache) get(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {

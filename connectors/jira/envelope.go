@@ -1,6 +1,7 @@
 package jira
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -131,15 +132,22 @@ func skipValue(b []byte, i int) (int, error) {
 	}
 	switch b[i] {
 	case '"':
-		for j := i + 1; j < len(b); j++ {
-			switch b[j] {
-			case '\\':
-				j++
-			case '"':
+		// Strings are most of a page's bytes: jump from quote to quote (IndexByte is
+		// vectorised) and count the backslashes before each.
+		for j := i + 1; ; j++ {
+			k := bytes.IndexByte(b[j:], '"')
+			if k < 0 {
+				return 0, errTruncated
+			}
+			j += k
+			escapes := 0
+			for p := j - 1; p > i && b[p] == '\\'; p-- {
+				escapes++
+			}
+			if escapes%2 == 0 {
 				return j + 1, nil
 			}
 		}
-		return 0, errTruncated
 	case '{', '[':
 		depth := 0
 		for j := i; j < len(b); j++ {
