@@ -65,7 +65,13 @@ func (c *Client) get(ctx context.Context, path string, etags func(url string) st
 		if _, err := io.Copy(&buf, resp.Body); err != nil {
 			return nil, page, &requestError{"GET", path, err}
 		}
-		return buf.Bytes(), page, nil
+		body := buf.Bytes()
+		if cap(body)-len(body) > len(body)/8 {
+			// A chunked answer grew the buffer by doubling; the items' raw JSON are slices of
+			// it and live as long as their page, so keep only what was read.
+			body = append([]byte(nil), body...)
+		}
+		return body, page, nil
 	}
 }
 
