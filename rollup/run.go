@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/cairn-dev/cairn/store"
@@ -44,8 +45,10 @@ func Run(ctx context.Context, db *store.DB, spec Spec, asOf time.Time) (*Report,
 	r := compute(&in, spec, asOf, true)
 	// The loaded data (most of the heap) is garbage from here (in and data are dead), but the
 	// collector paces itself by the heap it last saw live, so the encoder's buffers would grow
-	// the heap past it. One collection now lets the encoding reuse the data's memory.
-	runtime.GC()
+	// the heap past it. One collection now lets the encoding reuse the data's memory, and
+	// returning the freed pages to the system keeps the driver's copy of the encoded report
+	// (outside the Go heap) from adding to the resident peak of Compute.
+	debug.FreeOSMemory()
 	body, err := encodeReport(r)
 	if err != nil {
 		return nil, fmt.Errorf("rollup: encode report: %w", err)
