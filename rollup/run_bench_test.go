@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,15 +32,30 @@ func BenchmarkRun(b *testing.B) {
 	resetPeakRSS := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		if _, err := Run(ctx, db, spec, asOf); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.StopTimer()
+	// CPU seconds (user + system) per run: on a shared machine wall time grows with other
+	// work, CPU time much less.
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+	}
 	if hwm := peakRSS(); resetPeakRSS && hwm > 0 {
 		b.ReportMetric(float64(hwm)/(1<<20), "peak-RSS-MB")
 	}
+}
+
+// cpuTime returns the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchRunDB opens BenchmarkRun's seeded database and runs the first (backfilling) rollup. With
