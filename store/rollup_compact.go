@@ -261,7 +261,14 @@ func (t *IssueTable) attachTransitions(chunks ...pendingChunk) {
 		last, li := int64(-1), -1
 		for k, p := range ch.changes {
 			if p.issueID != last {
-				last, li = p.issueID, t.index(p.issueID)
+				// The table is mostly in the order its issues were stored, often id order:
+				// try the next issue before searching.
+				if li+1 < len(t.Rows) && li >= 0 && t.Rows[li+1].ID == p.issueID {
+					li++
+				} else {
+					li = t.index(p.issueID)
+				}
+				last = p.issueID
 			}
 			idx[c][k] = int32(li)
 			if li >= 0 {
@@ -339,15 +346,19 @@ func (t *IssueTable) appendID(s *Span, id int64) {
 	s.N++
 }
 
-// attachIDs gives each issue the ids of pairs (in issue order) as the list span picks.
+// attachIDs gives each issue the ids of pairs (in issue order) as the list span picks: one
+// walk along both, which are in id order.
 func (t *IssueTable) attachIDs(pairs [][2]int64, span func(*IssueRow) *Span) {
-	last, idx := int64(-1), -1
+	r := 0
 	for _, p := range pairs {
-		if p[0] != last {
-			last, idx = p[0], t.index(p[0])
+		for r < len(t.Rows) && t.Rows[r].ID < p[0] {
+			r++
 		}
-		if idx >= 0 {
-			t.appendID(span(&t.Rows[idx]), p[1])
+		if r == len(t.Rows) {
+			return
+		}
+		if t.Rows[r].ID == p[0] {
+			t.appendID(span(&t.Rows[r]), p[1])
 		}
 	}
 }
