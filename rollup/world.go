@@ -178,6 +178,19 @@ func newWorld(d *store.RollupData, spec *Spec) *world {
 		}
 	}
 	w.items = make([]item, 0, len(iss.Rows)+len(d.PRs)+len(d.GitHubIssues)) // never regrown
+	// The key index (a million map inserts, the slowest part here) is built beside the items:
+	// the same rows in the same order, so the same index.
+	keyed := make(chan struct{})
+	go func() {
+		defer close(keyed)
+		n := int32(0)
+		for i := range iss.Rows {
+			if is := &iss.Rows[i]; !is.Subtask {
+				w.byKey[is.Key] = n
+				n++
+			}
+		}
+	}()
 	parentOf := map[string]string{}
 	for i := range iss.Rows {
 		is := &iss.Rows[i]
@@ -185,13 +198,7 @@ func newWorld(d *store.RollupData, spec *Spec) *world {
 			parentOf[is.Key] = iss.Str(is.ParentKey)
 			continue
 		}
-		w.byKey[is.Key] = int32(len(w.items))
 		w.items = append(w.items, w.jiraItem(is, int32(i)))
-	}
-	for k, p := range parentOf {
-		if j, ok := w.byKey[p]; ok {
-			w.byKey[k] = j
-		}
 	}
 	for i := range w.items {
 		it := &w.items[i]
@@ -205,6 +212,12 @@ func newWorld(d *store.RollupData, spec *Spec) *world {
 		}
 		if parent != "" && parent != epic {
 			w.epicItems[parent] = append(w.epicItems[parent], int32(i))
+		}
+	}
+	<-keyed
+	for k, p := range parentOf {
+		if j, ok := w.byKey[p]; ok {
+			w.byKey[k] = j
 		}
 	}
 	w.addPRs()
