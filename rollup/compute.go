@@ -147,8 +147,8 @@ func compute(in *Input, spec Spec, asOf time.Time, own bool) *Report {
 	}
 	reports := make([]MilestoneReport, len(members))
 	parallel(len(members), func(g int) {
-		m, last := c.milestone(c.msProgram[g], specs[g], members[g])
-		c.rubric(&m, last)
+		m := c.milestone(c.msProgram[g], specs[g], members[g])
+		c.rubric(&m)
 		reports[g] = m
 	})
 

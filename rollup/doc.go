@@ -65,7 +65,7 @@
 //
 //  1. grey: no items ("No work items found ...").
 //  2. done: every item is done.
-//  3. grey: no due date.
+//  3. grey: no due date (with the stalled reason of rule 4 added when it holds).
 //  4. red, listing every reason that holds: the due day has passed with work left; P(on time)
 //     < RedOnTime ("P(on time) is 32%: forecast P85 is 2027-01-12, 4 weeks after the due date
 //     2026-12-15"; the P85 day is the last day of the P85 week); no item changed status or was

@@ -21,8 +21,8 @@ import (
 // a report says. A change that is meant to change reports updates them: run with
 // CAIRN_GOLDEN_OUT=dir to get the new reports and hashes, and diff the JSON against the old.
 const (
-	goldenCompute = "72d32feed6ebf0485666b8f2b33b2048216b6598a9b0d55e9e07083346b86753"
-	goldenRun     = "e595ffdbe7aeb68b3f1ad861b3dd981784cf1ef6022cee400b9ec62bcfc0049d"
+	goldenCompute = "6d2c89e8095fbbb5e214c7c94a1e12887725be2281ad7638b8dc3af64bfcf52e"
+	goldenRun     = "12dc9b13a8d8a8d1a7f137950a65c0a7a7f0b471f0c1c665649177ff83642b8a"
 )
 
 func checkGolden(t *testing.T, name, want string, r *Report) {

@@ -27,13 +27,12 @@ type computer struct {
 }
 
 // milestone computes one milestone's report from its members.
-func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32) (MilestoneReport, time.Time) {
+func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32) MilestoneReport {
 	w := c.w
 	m := MilestoneReport{Program: program, Name: ms.Name, Baseline: ms.Baseline}
 	m.Due, m.DueSource = w.due(ms)
 	ev := &m.Evidence
 	refs := map[int32]bool{}
-	var lastActivity time.Time
 	staleBefore := c.asOf.AddDate(0, 0, -c.spec.StaleDays)
 	weekAgo := c.asOf.AddDate(0, 0, -7)
 	reviewBefore := c.asOf.Add(-time.Duration(c.spec.ReviewWaitHours) * time.Hour)
@@ -91,8 +90,8 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 		if !it.isDone() && !it.estimated {
 			m.Unestimated++
 		}
-		if since := it.since(); since.After(lastActivity) {
-			lastActivity = since
+		if since := it.since(); since.After(m.LastActivity) {
+			m.LastActivity = since
 		}
 		if it.kind() == KindPR {
 			m.PRsWithoutKey++
@@ -177,7 +176,7 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 		slices.SortStableFunc(ev.Items, func(a, b ItemRef) int { return strings.Compare(a.Key, b.Key) })
 		ev.Items = slices.CompactFunc(ev.Items, func(a, b ItemRef) bool { return a.Key == b.Key })
 	}
-	return m, lastActivity
+	return m
 }
 
 // waitingReview adds the open, non-draft PRs of item i with no review since before.

@@ -213,6 +213,9 @@ type MilestoneReport struct {
 	WaitingReview []ItemRef `json:"waiting_review"`
 	// LastProgress is the latest time an item of the milestone reached done.
 	LastProgress time.Time `json:"last_progress,omitzero"`
+	// LastActivity is the latest status change or creation among its items: the stalled rule's
+	// clock (and the MilestoneStalled alert's).
+	LastActivity time.Time `json:"last_activity,omitzero"`
 	// PRsWithoutKey counts the milestone's PRs that carry no Jira key (counted as own items).
 	PRsWithoutKey int `json:"prs_without_key"`
 

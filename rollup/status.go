@@ -8,9 +8,8 @@ import (
 	"time"
 )
 
-// rubric sets a milestone's status and the reasons for it (see doc.go); lastActivity is the
-// latest status change or creation among its items.
-func (c *computer) rubric(m *MilestoneReport, lastActivity time.Time) {
+// rubric sets a milestone's status and the reasons for it (see doc.go).
+func (c *computer) rubric(m *MilestoneReport) {
 	th := c.spec.Thresholds
 	s := m.Scope
 	left := s.Remaining()
@@ -22,7 +21,11 @@ func (c *computer) rubric(m *MilestoneReport, lastActivity time.Time) {
 		m.Status, m.Reasons = StatusDone, []string{fmt.Sprintf("All %d items are done (last on %s)", s.Total, day(m.LastProgress))}
 		return
 	case m.Due.IsZero():
+		// Grey, but a stalled milestone says so: the MilestoneStalled alert holds on it too.
 		m.Status, m.Reasons = StatusGrey, []string{fmt.Sprintf("No due date: %d of %d items not done; set a due date in the config or on the Jira version or GitHub milestone", left, s.Total)}
+		if stalled := c.stalled(m); stalled != "" {
+			m.Reasons = append(m.Reasons, stalled)
+		}
 		return
 	}
 	f := m.Forecast
@@ -33,9 +36,8 @@ func (c *computer) rubric(m *MilestoneReport, lastActivity time.Time) {
 	if f.OnTime != nil && *f.OnTime < th.RedOnTime {
 		red = append(red, fmt.Sprintf("P(on time) is %s: %s", pct(*f.OnTime), forecastVsDue(f, m.Due)))
 	}
-	if !lastActivity.IsZero() && c.asOf.Sub(lastActivity) >= time.Duration(th.StalledDays)*24*time.Hour {
-		red = append(red, fmt.Sprintf("Stalled: no item has changed status for %d days (last change %s) with %d items not done",
-			int(c.asOf.Sub(lastActivity)/(24*time.Hour)), day(lastActivity), left))
+	if stalled := c.stalled(m); stalled != "" {
+		red = append(red, stalled)
 	}
 	if len(red) > 0 {
 		m.Status, m.Reasons = StatusRed, red
@@ -64,6 +66,17 @@ func (c *computer) rubric(m *MilestoneReport, lastActivity time.Time) {
 	}
 	m.Status = StatusGreen
 	m.Reasons = []string{fmt.Sprintf("P(on time) is %s: %s", pct(*f.OnTime), forecastVsDue(f, m.Due))}
+}
+
+// stalled is the stalled reason when no item of m has changed status or been created for the
+// threshold's days while work is left, else "".
+func (c *computer) stalled(m *MilestoneReport) string {
+	last := m.LastActivity
+	if last.IsZero() || c.asOf.Sub(last) < time.Duration(c.spec.Thresholds.StalledDays)*24*time.Hour {
+		return ""
+	}
+	return fmt.Sprintf("Stalled: no item has changed status for %d days (last change %s) with %d items not done",
+		int(c.asOf.Sub(last)/(24*time.Hour)), day(last), m.Scope.Remaining())
 }
 
 // staleData names each connector whose last successful sync is too old.

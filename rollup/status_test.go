@@ -33,6 +33,9 @@ func TestRubric(t *testing.T) {
 			[]string{"All 3 items are done (last on 2026-11-20)"}},
 		{"no due date is grey", MilestoneReport{Scope: scope(4, 1)}, recent, nil, StatusGrey,
 			[]string{"No due date: 3 of 4 items not done; set a due date in the config or on the Jira version or GitHub milestone"}},
+		{"stalled without a due date is grey and says so", MilestoneReport{Scope: scope(4, 1)}, at("2026-11-16T12:00:00Z"), nil, StatusGrey,
+			[]string{"No due date: 3 of 4 items not done; set a due date in the config or on the Jira version or GitHub milestone",
+				"Stalled: no item has changed status for 9 days (last change 2026-11-16) with 3 items not done"}},
 		{"past due is red", MilestoneReport{Due: at("2026-11-20"), Scope: scope(4, 1), Forecast: fc(0, 1)}, recent, nil, StatusRed,
 			[]string{"Due date 2026-11-20 has passed with 3 of 4 items not done",
 				"P(on time) is 0%: forecast P85 is 2026-12-01, 11 days after the due date 2026-11-20"}},
@@ -59,7 +62,8 @@ func TestRubric(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &computer{spec: withDefaults(Spec{}), asOf: testAsOf, dataAge: tt.dataAsOf}
 			m := tt.m
-			c.rubric(&m, tt.last)
+			m.LastActivity = tt.last
+			c.rubric(&m)
 			if m.Status != tt.want {
 				t.Errorf("status: got %s, want %s (reasons %q)", m.Status, tt.want, m.Reasons)
 			}

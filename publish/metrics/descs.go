@@ -79,6 +79,8 @@ var (
 		"Open, non-draft pull requests of the milestone without a review after the configured wait.", ms...)
 	descLastProgress = desc("milestone_last_progress_timestamp_seconds",
 		"Latest time an item of the milestone reached done (Unix seconds); absent when none has.", ms...)
+	descLastActivity = desc("milestone_last_activity_timestamp_seconds",
+		"Latest status change or creation among the milestone's work items (Unix seconds): the clock of the stalled rule.", ms...)
 
 	descCompleted = desc("items_completed_total",
 		"Work items the team ever completed; the teams of a program are those feeding its forecasts.", pt...)
@@ -94,7 +96,7 @@ var (
 	allDescs = []*prometheus.Desc{descUp, descReadDuration, descAsOf, descDataAsOf, descProgramStatus,
 		descInfo, descStatus, descItems, descPoints, descUnestimated, descDue, descBaseline,
 		descForecast, descOnTime, descAddedBaseline, descRemovedBaseline, descAddedWeek,
-		descRemovedWeek, descBlockers, descStale, descWaiting, descLastProgress,
+		descRemovedWeek, descBlockers, descStale, descWaiting, descLastProgress, descLastActivity,
 		descCompleted, descCycle, descLead, descReview, descMerge}
 )
 
@@ -219,6 +221,7 @@ func (e emitter) milestone(m *rollup.MilestoneReport) {
 	e.gauge(descStale, float64(len(m.Stale)), p, n)
 	e.gauge(descWaiting, float64(len(m.WaitingReview)), p, n)
 	e.timestamp(descLastProgress, m.LastProgress, p, n)
+	e.timestamp(descLastActivity, m.LastActivity, p, n)
 }
 
 func (e emitter) team(program string, t *rollup.TeamFlow) {

@@ -36,6 +36,7 @@
 //	cairn_milestone_stale_items                         in-progress items with no change for StaleDays
 //	cairn_milestone_prs_waiting_review                  open PRs without a review for ReviewWaitHours
 //	cairn_milestone_last_progress_timestamp_seconds     the latest time an item reached done
+//	cairn_milestone_last_activity_timestamp_seconds     the latest status change or creation of an item
 //
 // The status_category values are those of the report's ScopeCounts (todo = Jira category "new",
 // in_progress = "indeterminate", done = "done"); sum over them is the milestone's scope.

@@ -42,6 +42,7 @@ func testReport(now time.Time) *rollup.Report {
 		Stale:         []rollup.ItemRef{{Key: "PAY-14"}},
 		WaitingReview: []rollup.ItemRef{{Key: "acme/web#7"}, {Key: "acme/web#9"}},
 		LastProgress:  now.Add(-9 * 24 * time.Hour),
+		LastActivity:  now.Add(-8 * 24 * time.Hour),
 		Forecast: rollup.ForecastSummary{Status: rollup.ForecastOK, Remaining: 40,
 			P50: due.AddDate(0, 0, 7), P85: due.AddDate(0, 0, 21), P95: due.AddDate(0, 0, 35), OnTime: ptr(0.125)},
 	}
@@ -51,6 +52,7 @@ func testReport(now time.Time) *rollup.Report {
 		Scope:                   rollup.ScopeCounts{Todo: 6, InProgress: 4, Done: 40, Total: 50, DoneRatio: 0.8, TodoPoints: 8, InProgressPoints: 5, DonePoints: 60, TotalPoints: 73},
 		ScopeAddedSinceBaseline: 2, ScopeRemovedSinceBaseline: 1,
 		LastProgress: now.Add(-20 * time.Hour),
+		LastActivity: now.Add(-2 * time.Hour),
 		Forecast: rollup.ForecastSummary{Status: rollup.ForecastOK, Remaining: 10,
 			P50: today.AddDate(0, 0, 21), P85: today.AddDate(0, 0, 35), P95: today.AddDate(0, 0, 42), OnTime: ptr(0.96875)},
 	}
@@ -59,6 +61,7 @@ func testReport(now time.Time) *rollup.Report {
 		Baseline: today.AddDate(0, 0, -60), Status: rollup.StatusRed, Teams: []string{"web"},
 		Scope:        rollup.ScopeCounts{Todo: 1, InProgress: 4, Done: 45, Total: 50, DoneRatio: 0.9},
 		LastProgress: now.Add(-2 * 24 * time.Hour),
+		LastActivity: now.Add(-24 * time.Hour),
 		Forecast: rollup.ForecastSummary{Status: rollup.ForecastOK, Remaining: 5,
 			P50: today.AddDate(0, 0, 7), P85: today.AddDate(0, 0, 7), P95: today.AddDate(0, 0, 14), OnTime: ptr(0.0)},
 	}
@@ -67,6 +70,7 @@ func testReport(now time.Time) *rollup.Report {
 		Baseline: today.AddDate(0, 0, -90), Status: rollup.StatusDone, Teams: []string{"web"},
 		Scope:        rollup.ScopeCounts{Done: 12, Total: 12, DoneRatio: 1},
 		LastProgress: now.Add(-25 * 24 * time.Hour),
+		LastActivity: now.Add(-25 * 24 * time.Hour),
 	}
 	grey := rollup.MilestoneReport{Program: "checkout", Name: "search", DueSource: rollup.DueNone, Status: rollup.StatusGrey}
 	platform := rollup.MilestoneReport{
@@ -75,6 +79,7 @@ func testReport(now time.Time) *rollup.Report {
 		Scope:        rollup.ScopeCounts{Todo: 3, InProgress: 2, Done: 5, Total: 10, DoneRatio: 0.5},
 		Unestimated:  5,
 		LastProgress: now.Add(-3 * time.Hour),
+		LastActivity: now.Add(-time.Hour),
 		Forecast: rollup.ForecastSummary{Status: rollup.ForecastOK, Remaining: 5,
 			P50: today.AddDate(0, 0, 10), P85: today.AddDate(0, 0, 14), P95: today.AddDate(0, 0, 17), OnTime: ptr(1.0)},
 	}
