@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
+	"weak"
 
 	"github.com/cairn-dev/cairn"
 )
@@ -75,6 +78,15 @@ func putETags(ctx context.Context, tx *sql.Tx, tags []ETag, now time.Time) error
 // statements rather than one statement per row: per-statement overhead was most of the cost.
 func (db *DB) SaveGitHubPullRequests(ctx context.Context, page GitHubPRPage) (created, updated int, err error) {
 	now := db.Now()
+	for _, r := range []struct {
+		s *rowsStmt
+		n int
+	}{{&prUpsert, len(page.PRs)}, {&reviewsClear, len(page.PRs)}, {&linksClear, len(page.PRs)},
+		{&reviewUpsert, len(page.Reviews)}, {&linkInsert, len(page.Links)}} {
+		if err := db.prepareRows(ctx, r.s, r.n); err != nil {
+			return 0, 0, fmt.Errorf("save github pull requests of %s: %w", page.Repo, err)
+		}
+	}
 	err = db.Update(ctx, func(tx *sql.Tx) error {
 		ids := make([]int64, len(page.PRs))
 		for i, p := range page.PRs {
@@ -85,35 +97,34 @@ func (db *DB) SaveGitHubPullRequests(ctx context.Context, page GitHubPRPage) (cr
 			return err
 		}
 		created, updated = countChanges(prev, len(page.PRs), func(i int) (int64, time.Time) { return page.PRs[i].ID, page.PRs[i].Updated })
-		if err := execRows(ctx, tx, `INSERT INTO github_pull_requests (id, repo, number, title, state, draft,
-			author, head_ref, base_ref, created_at, updated_at, closed_at, merged_at, milestone, labels,
-			requested_reviewers, deleted_at, raw_json) VALUES `, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
-			` ON CONFLICT (id) DO UPDATE SET repo = excluded.repo, number = excluded.number, title = excluded.title,
-			state = excluded.state, draft = excluded.draft, author = excluded.author, head_ref = excluded.head_ref,
-			base_ref = excluded.base_ref, created_at = excluded.created_at, updated_at = excluded.updated_at,
-			closed_at = excluded.closed_at, merged_at = excluded.merged_at, milestone = excluded.milestone,
-			labels = excluded.labels, requested_reviewers = excluded.requested_reviewers, deleted_at = NULL,
-			raw_json = excluded.raw_json`, 17, len(page.PRs), func(i int, args []any) []any {
-				p := &page.PRs[i]
-				return append(args, p.ID, p.Repo, p.Number, p.Title, p.State, boolInt(p.Draft),
-					NullString(p.Author), NullString(p.HeadRef), NullString(p.BaseRef), FormatTime(p.Created),
-					FormatTime(p.Updated), NullTime(p.Closed), NullTime(p.Merged), NullString(p.Milestone),
-					JSONList(p.Labels), JSONList(p.RequestedReviewers), rawView(p.Raw))
-			}); err != nil {
+		if err := db.execRows(ctx, tx, &prUpsert, len(page.PRs), func(i int, args []any) []any {
+			p := &page.PRs[i]
+			return append(args, p.ID, p.Repo, p.Number, p.Title, p.State, boolInt(p.Draft),
+				NullString(p.Author), NullString(p.HeadRef), NullString(p.BaseRef), FormatTime(p.Created),
+				FormatTime(p.Updated), NullTime(p.Closed), NullTime(p.Merged), NullString(p.Milestone),
+				JSONList(p.Labels), JSONList(p.RequestedReviewers), rawView(p.Raw))
+		}); err != nil {
 			return fmt.Errorf("upsert pull requests: %w", err)
 		}
 		// The page's reviews and links replace what was stored for its PRs.
-		for _, table := range []string{"github_reviews", "pr_issue_links"} {
-			if err := execRows(ctx, tx, `DELETE FROM `+table+` WHERE (repo, number) IN (VALUES `, `(?, ?)`, `)`,
-				2, len(page.PRs), func(i int, args []any) []any { return append(args, page.PRs[i].Repo, page.PRs[i].Number) }); err != nil {
-				return fmt.Errorf("clear %s: %w", table, err)
+		for _, del := range []*rowsStmt{&reviewsClear, &linksClear} {
+			if err := db.execRows(ctx, tx, del, len(page.PRs), func(i int, args []any) []any {
+				return append(args, page.PRs[i].Repo, page.PRs[i].Number)
+			}); err != nil {
+				return fmt.Errorf("clear reviews and links: %w", err)
 			}
 		}
-		if err := insertReviews(ctx, tx, page.Reviews); err != nil {
-			return err
+		if err := db.execRows(ctx, tx, &reviewUpsert, len(page.Reviews), func(i int, args []any) []any {
+			r := &page.Reviews[i]
+			return append(args, r.ID, r.Repo, r.Number, NullString(r.Author), r.State, NullTime(r.SubmittedAt), rawView(r.Raw))
+		}); err != nil {
+			return fmt.Errorf("upsert reviews: %w", err)
 		}
-		if err := insertLinks(ctx, tx, page.Links); err != nil {
-			return err
+		if err := db.execRows(ctx, tx, &linkInsert, len(page.Links), func(i int, args []any) []any {
+			l := &page.Links[i]
+			return append(args, l.Repo, l.Number, l.IssueKey, l.Source)
+		}); err != nil {
+			return fmt.Errorf("insert links: %w", err)
 		}
 		if err := putETags(ctx, tx, page.ETags, now); err != nil {
 			return err
@@ -176,30 +187,164 @@ func countChanges(prev map[int64]string, n int, row func(i int) (int64, time.Tim
 	return created, updated
 }
 
-// maxRowsPerStatement bounds a multi-row statement (SQLite allows 32,766 parameters).
-const maxRowsPerStatement = 200
+// The multi-row statements of the GitHub page writes.
+var (
+	prUpsert = rowsStmt{`INSERT INTO github_pull_requests (id, repo, number, title, state, draft, author, head_ref,
+		base_ref, created_at, updated_at, closed_at, merged_at, milestone, labels, requested_reviewers, deleted_at,
+		raw_json) VALUES `, `(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?)`, ` ON CONFLICT (id) DO UPDATE SET
+		repo = excluded.repo, number = excluded.number, title = excluded.title, state = excluded.state,
+		draft = excluded.draft, author = excluded.author, head_ref = excluded.head_ref, base_ref = excluded.base_ref,
+		created_at = excluded.created_at, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
+		merged_at = excluded.merged_at, milestone = excluded.milestone, labels = excluded.labels,
+		requested_reviewers = excluded.requested_reviewers, deleted_at = NULL, raw_json = excluded.raw_json`, 17}
+	reviewsClear = rowsStmt{`DELETE FROM github_reviews WHERE (repo, number) IN (VALUES `, `(?,?)`, `)`, 2}
+	linksClear   = rowsStmt{`DELETE FROM pr_issue_links WHERE (repo, number) IN (VALUES `, `(?,?)`, `)`, 2}
+	reviewUpsert = rowsStmt{`INSERT INTO github_reviews (id, repo, number, author, state, submitted_at, raw_json) VALUES `,
+		`(?,?,?,?,?,?,?)`, ` ON CONFLICT (id) DO UPDATE SET repo = excluded.repo, number = excluded.number,
+		author = excluded.author, state = excluded.state, submitted_at = excluded.submitted_at, raw_json = excluded.raw_json`, 7}
+	linkInsert = rowsStmt{`INSERT INTO pr_issue_links (repo, number, issue_key, source) VALUES `, `(?,?,?,?)`,
+		` ON CONFLICT DO NOTHING`, 4}
+	issueUpsert = rowsStmt{`INSERT INTO github_issues (id, repo, number, title, state, author, milestone, labels,
+		created_at, updated_at, closed_at, deleted_at, raw_json) VALUES `, `(?,?,?,?,?,?,?,?,?,?,?,NULL,?)`,
+		` ON CONFLICT (id) DO UPDATE SET repo = excluded.repo, number = excluded.number, title = excluded.title,
+		state = excluded.state, author = excluded.author, milestone = excluded.milestone, labels = excluded.labels,
+		created_at = excluded.created_at, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
+		deleted_at = NULL, raw_json = excluded.raw_json`, 12}
+)
 
-// execRows runs head + n copies of row (joined by commas) + tail, in statements of at most
-// maxRowsPerStatement rows, with args(i, dst) appending row i's cols parameters to dst.
-func execRows(ctx context.Context, tx *sql.Tx, head, row, tail string, cols, n int, args func(i int, dst []any) []any) error {
-	var b strings.Builder
-	buf := make([]any, 0, min(n, maxRowsPerStatement)*cols)
-	for from := 0; from < n; from += maxRowsPerStatement {
-		to := min(from+maxRowsPerStatement, n)
-		b.Reset()
-		b.WriteString(head)
-		buf = buf[:0]
-		for i := from; i < to; i++ {
-			if i > from {
-				b.WriteByte(',')
-			}
-			b.WriteString(row)
-			buf = args(i, buf)
+// rowsStmt is a multi-row statement: head, then row once per row (comma-separated), then tail.
+type rowsStmt struct {
+	head, row, tail string
+	cols            int // parameters per row
+}
+
+// maxRowsPerStatement bounds a multi-row statement (SQLite allows 32,766 parameters).
+const maxRowsPerStatement = 128
+
+// chunks splits n rows into statements of 128 rows, then of falling powers of two, so that a
+// few statement shapes serve every page size and each can be prepared once per database:
+// parsing a statement of a hundred rows cost about as much as running it.
+func chunks(n int) []int {
+	var out []int
+	for n > 0 {
+		k := maxRowsPerStatement
+		for k > n {
+			k /= 2
 		}
-		b.WriteString(tail)
-		if _, err := tx.ExecContext(ctx, b.String(), buf...); err != nil {
+		out = append(out, k)
+		n -= k
+	}
+	return out
+}
+
+func (s *rowsStmt) query(k int) string {
+	var b strings.Builder
+	b.Grow(len(s.head) + k*(len(s.row)+1) + len(s.tail))
+	b.WriteString(s.head)
+	for i := range k {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(s.row)
+	}
+	b.WriteString(s.tail)
+	return b.String()
+}
+
+// ghStmtCache keeps one database's prepared multi-row statements (prepared on its one write
+// connection). It lives beside the DB, weakly keyed and dropped when the DB is collected,
+// rather than in it, since only these GitHub writes use it.
+type ghStmtCache struct {
+	mu    sync.Mutex
+	stmts map[stmtShape]*sql.Stmt
+}
+
+type stmtShape struct {
+	s    *rowsStmt
+	rows int
+}
+
+var ghStmtCaches sync.Map // weak.Pointer[DB] -> *ghStmtCache
+
+func (db *DB) ghStmts() *ghStmtCache {
+	key := weak.Make(db)
+	if v, ok := ghStmtCaches.Load(key); ok {
+		return v.(*ghStmtCache)
+	}
+	v, loaded := ghStmtCaches.LoadOrStore(key, &ghStmtCache{stmts: map[stmtShape]*sql.Stmt{}})
+	if !loaded {
+		runtime.AddCleanup(db, func(k weak.Pointer[DB]) {
+			if c, ok := ghStmtCaches.LoadAndDelete(k); ok {
+				c.(*ghStmtCache).close()
+			}
+		}, key)
+	}
+	return v.(*ghStmtCache)
+}
+
+func (c *ghStmtCache) get(sh stmtShape) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stmts[sh]
+}
+
+func (c *ghStmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.stmts {
+		st.Close()
+	}
+}
+
+// prepareRows prepares the statements that n rows of s need. It must run outside a
+// transaction: the write pool has one connection, which a transaction holds.
+func (db *DB) prepareRows(ctx context.Context, s *rowsStmt, n int) error {
+	c := db.ghStmts()
+	for _, k := range chunks(n) {
+		sh := stmtShape{s, k}
+		if c.get(sh) != nil {
+			continue
+		}
+		st, err := db.write.PrepareContext(ctx, s.query(k))
+		if err != nil {
 			return err
 		}
+		c.mu.Lock()
+		if c.stmts[sh] == nil {
+			c.stmts[sh], st = st, nil
+		}
+		c.mu.Unlock()
+		if st != nil {
+			st.Close() // another writer prepared it meanwhile
+		}
+	}
+	return nil
+}
+
+// execRows writes n rows of s in tx, args(i, dst) appending row i's parameters to dst, with
+// the statements prepareRows readied (or, failing that, statements prepared in tx).
+func (db *DB) execRows(ctx context.Context, tx *sql.Tx, s *rowsStmt, n int, args func(i int, dst []any) []any) error {
+	c := db.ghStmts()
+	buf := make([]any, 0, min(n, maxRowsPerStatement)*s.cols)
+	from := 0
+	for _, k := range chunks(n) {
+		var st *sql.Stmt
+		if cached := c.get(stmtShape{s, k}); cached != nil {
+			st = tx.StmtContext(ctx, cached)
+		} else {
+			var err error
+			if st, err = tx.PrepareContext(ctx, s.query(k)); err != nil {
+				return err
+			}
+		}
+		buf = buf[:0]
+		for i := from; i < from+k; i++ {
+			buf = args(i, buf)
+		}
+		if _, err := st.ExecContext(ctx, buf...); err != nil {
+			return err
+		}
+		from += k
 	}
 	return nil
 }
@@ -211,36 +356,13 @@ func rawText(b []byte) string {
 	return string(b)
 }
 
-func insertReviews(ctx context.Context, tx *sql.Tx, reviews []cairn.Review) error {
-	err := execRows(ctx, tx, `INSERT INTO github_reviews (id, repo, number, author, state, submitted_at, raw_json) VALUES `,
-		`(?, ?, ?, ?, ?, ?, ?)`, ` ON CONFLICT (id) DO UPDATE SET repo = excluded.repo, number = excluded.number,
-		author = excluded.author, state = excluded.state, submitted_at = excluded.submitted_at, raw_json = excluded.raw_json`,
-		7, len(reviews), func(i int, args []any) []any {
-			r := &reviews[i]
-			return append(args, r.ID, r.Repo, r.Number, NullString(r.Author), r.State, NullTime(r.SubmittedAt), rawView(r.Raw))
-		})
-	if err != nil {
-		return fmt.Errorf("upsert reviews: %w", err)
-	}
-	return nil
-}
-
-func insertLinks(ctx context.Context, tx *sql.Tx, links []cairn.PRIssueLink) error {
-	err := execRows(ctx, tx, `INSERT INTO pr_issue_links (repo, number, issue_key, source) VALUES `, `(?, ?, ?, ?)`,
-		` ON CONFLICT DO NOTHING`, 4, len(links), func(i int, args []any) []any {
-			l := &links[i]
-			return append(args, l.Repo, l.Number, l.IssueKey, l.Source)
-		})
-	if err != nil {
-		return fmt.Errorf("insert links: %w", err)
-	}
-	return nil
-}
-
 // SaveGitHubIssues upserts a page of issues with the page's ETags and the cursor, in one
 // transaction, and returns how many were new and how many changed.
 func (db *DB) SaveGitHubIssues(ctx context.Context, page GitHubIssuePage) (created, updated int, err error) {
 	now := db.Now()
+	if err := db.prepareRows(ctx, &issueUpsert, len(page.Issues)); err != nil {
+		return 0, 0, fmt.Errorf("save github issues of %s: %w", page.Repo, err)
+	}
 	err = db.Update(ctx, func(tx *sql.Tx) error {
 		ids := make([]int64, len(page.Issues))
 		for i, is := range page.Issues {
@@ -251,18 +373,12 @@ func (db *DB) SaveGitHubIssues(ctx context.Context, page GitHubIssuePage) (creat
 			return err
 		}
 		created, updated = countChanges(prev, len(page.Issues), func(i int) (int64, time.Time) { return page.Issues[i].ID, page.Issues[i].Updated })
-		if err := execRows(ctx, tx, `INSERT INTO github_issues (id, repo, number, title, state, author,
-			milestone, labels, created_at, updated_at, closed_at, deleted_at, raw_json) VALUES `,
-			`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
-			` ON CONFLICT (id) DO UPDATE SET repo = excluded.repo, number = excluded.number, title = excluded.title,
-			state = excluded.state, author = excluded.author, milestone = excluded.milestone, labels = excluded.labels,
-			created_at = excluded.created_at, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
-			deleted_at = NULL, raw_json = excluded.raw_json`, 12, len(page.Issues), func(i int, args []any) []any {
-				is := &page.Issues[i]
-				return append(args, is.ID, is.Repo, is.Number, is.Title, is.State, NullString(is.Author),
-					NullString(is.Milestone), JSONList(is.Labels), FormatTime(is.Created), FormatTime(is.Updated),
-					NullTime(is.Closed), rawView(is.Raw))
-			}); err != nil {
+		if err := db.execRows(ctx, tx, &issueUpsert, len(page.Issues), func(i int, args []any) []any {
+			is := &page.Issues[i]
+			return append(args, is.ID, is.Repo, is.Number, is.Title, is.State, NullString(is.Author),
+				NullString(is.Milestone), JSONList(is.Labels), FormatTime(is.Created), FormatTime(is.Updated),
+				NullTime(is.Closed), rawView(is.Raw))
+		}); err != nil {
 			return fmt.Errorf("upsert issues: %w", err)
 		}
 		if err := putETags(ctx, tx, page.ETags, now); err != nil {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -133,4 +134,75 @@ func TestSaveGitHubIssuesMilestonesLabels(t *testing.T) {
 	if err != nil || !cmp.Equal(repos, []string{"o/a", "o/b"}) || !cmp.Equal(archived, []bool{false, true}) {
 		t.Errorf("owner repos = %v %v %v", repos, archived, err)
 	}
+}
+
+// Pages of every size up to past two full statements store every row once (the rows go in
+// multi-row statements of 128, 64, ..., 1 rows, prepared once per database), from writers on
+// two databases at once; a rewrite of a page replaces its reviews and links and counts updates.
+func TestSaveGitHubPageSizes(t *testing.T) {
+	ctx := context.Background()
+	dbs := []*store.DB{openGitHubDB(t), openGitHubDB(t)}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	page := func(repo string, n int) store.GitHubPRPage {
+		p := store.GitHubPRPage{Repo: repo}
+		for i := 1; i <= n; i++ {
+			id := int64(n*1000 + i) // ids are unique across repos
+			p.PRs = append(p.PRs, cairn.PullRequest{ID: id, Repo: repo, Number: i, Title: "t", State: "open", Created: at, Updated: at})
+			p.Reviews = append(p.Reviews, cairn.Review{ID: id, Repo: repo, Number: i, State: "APPROVED"})
+			p.Links = append(p.Links, cairn.PRIssueLink{Repo: repo, Number: i, IssueKey: "PAY-1", Source: cairn.LinkSourceTitle})
+		}
+		return p
+	}
+	errs := make(chan error, len(dbs))
+	for k, db := range dbs {
+		go func() {
+			for n := 0; n <= 300; n += 1 + n/10 {
+				repo := "o/r" + string(rune('a'+k)) + time.Duration(n).String()
+				if created, _, err := db.SaveGitHubPullRequests(ctx, page(repo, n)); err != nil || created != n {
+					errs <- fmt.Errorf("page of %d: created %d, %v", n, created, err)
+					return
+				}
+				var prs, reviews, links int
+				_ = db.ReadDB().QueryRow(`SELECT (SELECT count(*) FROM github_pull_requests WHERE repo = ?),
+					(SELECT count(*) FROM github_reviews WHERE repo = ?), (SELECT count(*) FROM pr_issue_links WHERE repo = ?)`,
+					repo, repo, repo).Scan(&prs, &reviews, &links)
+				if prs != n || reviews != n || links != n {
+					errs <- &sizeError{n, prs, reviews, links}
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range dbs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Rewriting a page of 200 with one review each and no links: counts and replacements.
+	p := page("o/again", 200)
+	if _, _, err := dbs[0].SaveGitHubPullRequests(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	for i := range p.PRs {
+		p.PRs[i].Updated = at.Add(time.Hour)
+		p.Reviews[i].ID += 1_000_000
+	}
+	p.Links = nil
+	created, updated, err := dbs[0].SaveGitHubPullRequests(ctx, p)
+	if err != nil || created != 0 || updated != 200 {
+		t.Fatalf("rewrite: created %d, updated %d, %v; want 0, 200", created, updated, err)
+	}
+	if got := column(t, dbs[0], `SELECT count(*) || '/' || min(id) FROM github_reviews WHERE repo = 'o/again'`); got[0] != "200/1200001" {
+		t.Errorf("reviews after the rewrite: %s, want 200/1200001", got[0])
+	}
+	if got := column(t, dbs[0], `SELECT count(*) FROM pr_issue_links WHERE repo = 'o/again'`); got[0] != "0" {
+		t.Errorf("links after the rewrite: %s, want 0", got[0])
+	}
+}
+
+type sizeError struct{ n, prs, reviews, links int }
+
+func (e *sizeError) Error() string {
+	return fmt.Sprintf("page of %d: stored %d PRs, %d reviews, %d links", e.n, e.prs, e.reviews, e.links)
 }
