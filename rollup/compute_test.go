@@ -192,6 +192,10 @@ func TestComputeFlow(t *testing.T) {
 	if got, want := pay.LeadTime.Sum, (5*day + 9*time.Hour + 11*day).Seconds(); got != want {
 		t.Errorf("PAY lead time sum: got %v, want %v", got, want)
 	}
+	// Completions: PAY-1 once, PAY-6 twice (done, reopened, done again).
+	if pay.CompletedTotal != 3 {
+		t.Errorf("PAY completed total: got %d, want 3", pay.CompletedTotal)
+	}
 	if got := team("OPS").Throughput; !slices.Equal(counts(got), make([]int, 12)) {
 		t.Errorf("OPS throughput: got %v, want all zero", counts(got))
 	}
@@ -320,5 +324,28 @@ func TestComputeDoneMilestoneForecast(t *testing.T) {
 		if m.Status != StatusDone || !f.P50.Equal(at("2026-10-12")) || f.OnTime == nil || *f.OnTime != tt.onTime {
 			t.Errorf("due %s: got status %s, P50 %v, on time %v; want done, 2026-10-12, %v", tt.due, m.Status, f.P50, f.OnTime, tt.onTime)
 		}
+	}
+}
+
+// TestCompletedTotalNeverFalls reopens a done issue: the team's completions stay where they were,
+// since cairn_items_completed_total is a counter and a drop would read as a reset.
+func TestCompletedTotalNeverFalls(t *testing.T) {
+	completed := func(d store.RollupData) int {
+		r := Compute(Input{Data: d}, smallSpec(), testAsOf)
+		for _, tf := range r.Teams {
+			if tf.Team == "PAY" {
+				return tf.Flow.CompletedTotal
+			}
+		}
+		t.Fatal("no PAY team in the report")
+		return 0
+	}
+	d := smallWorld()
+	before := completed(d)
+	p6 := &d.Issues[5]
+	p6.Category, p6.Status = catProg, string(catProg)
+	p6.Transitions = append(slices.Clone(p6.Transitions), tr("2026-11-20T00:00:00Z", catDone, catProg))
+	if after := completed(d); after != before || before != 3 {
+		t.Errorf("completed total: %d before PAY-6 was reopened, %d after; want 3 both", before, after)
 	}
 }

@@ -112,6 +112,7 @@ func (wd *world) flow(items []int32, prs []int32, win *window) Flow {
 	review.window, merge.window = make([]float64, 0, len(prs)), make([]float64, 0, len(prs))
 	for _, i := range items {
 		it := &wd.items[i]
+		f.CompletedTotal += int(it.reopened)
 		if !it.isDone() {
 			continue
 		}

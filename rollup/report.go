@@ -359,7 +359,8 @@ type Flow struct {
 	PRFirstReview Percentiles      `json:"pr_first_review"`
 	PRMerge       Percentiles      `json:"pr_merge"`
 	Velocity      []SprintVelocity `json:"velocity"`
-	// CompletedTotal counts every item ever done (all time).
+	// CompletedTotal counts completions of all time: items done, plus earlier entries into done
+	// of items reopened since, so that it never falls when an item is reopened.
 	CompletedTotal int `json:"completed_total"`
 }
 

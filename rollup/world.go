@@ -1,6 +1,7 @@
 package rollup
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -37,6 +38,10 @@ type item struct {
 	gh                       int32 // index in Data.GitHubIssues for a GitHub issue item, or -1
 	cat                      uint8 // index in cats
 	estimated                bool
+	// reopened counts the item's entries into done before its current state: completions
+	// that were reopened. They still count in CompletedTotal, which must never fall when an
+	// item is reopened (Prometheus would read the drop as a counter reset).
+	reopened uint16
 }
 
 // cats are the item category codes: the three Jira categories, then any other a Jira status
@@ -262,6 +267,7 @@ func (w *world) jiraItem(is *store.IssueRow, i int32) item {
 	it.setCreated(created)
 	since := created
 	var lastDone, started, done time.Time
+	entries := 0 // entries into done from another category
 	for _, t := range w.iss.Transitions(is) {
 		to := w.iss.Cats[t.To]
 		if to == cairn.CategoryIndeterminate && started.IsZero() {
@@ -269,6 +275,9 @@ func (w *world) jiraItem(is *store.IssueRow, i int32) item {
 		}
 		if to == cairn.CategoryDone {
 			lastDone = t.At.Time()
+			if w.iss.Cats[t.From] != cairn.CategoryDone {
+				entries++
+			}
 		}
 		since = t.At.Time()
 	}
@@ -283,7 +292,9 @@ func (w *world) jiraItem(is *store.IssueRow, i int32) item {
 		default:
 			done = is.Updated.Time()
 		}
+		entries-- // the current completion is counted from the done time
 	}
+	it.reopened = uint16(min(max(entries, 0), math.MaxUint16))
 	it.setDone(done)
 	return it
 }

@@ -83,7 +83,7 @@ var (
 		"Latest status change or creation among the milestone's work items (Unix seconds): the clock of the stalled rule.", ms...)
 
 	descCompleted = desc("items_completed_total",
-		"Work items the team ever completed; the teams of a program are those feeding its forecasts.", pt...)
+		"Completions of the team's work items of all time (a reopened item keeps its completion, so the counter never falls); the teams of a program are those feeding its forecasts.", pt...)
 	descCycle = desc("cycle_time_seconds",
 		"Cycle time, first entry into in progress to done: quantiles over the trailing history window, count and sum over all time.", pt...)
 	descLead = desc("lead_time_seconds",

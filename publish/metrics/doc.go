@@ -47,7 +47,7 @@
 // program's milestone forecasts, so sum by (program) is the throughput the forecasts sample; a
 // team feeding two programs appears under both):
 //
-//	cairn_items_completed_total           counter: items the team ever completed
+//	cairn_items_completed_total           counter: completions of all time (never falls on a reopen)
 //	cairn_cycle_time_seconds              summary: first in progress to done
 //	cairn_lead_time_seconds               summary: created to done
 //	cairn_pr_review_time_seconds          summary: PR opened to its first review
