@@ -200,12 +200,13 @@ func (r *projectRun) list(ctx context.Context) error {
 			}
 			sent = append(sent, sentPage{page: f.page, cur: queued})
 		case a := <-acks:
+			p := sent[0]
+			sent[0] = sentPage{}
+			sent = sent[1:] // answered: the drain on the way out must not wait for it
 			if a.err != nil {
 				return a.err
 			}
-			r.stored(sent[0], a.saved)
-			sent[0] = sentPage{}
-			sent = sent[1:]
+			r.stored(p, a.saved)
 		case <-ctx.Done():
 			return ctx.Err()
 		}

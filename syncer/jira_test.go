@@ -3,6 +3,7 @@ package syncer_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -463,5 +464,52 @@ func TestJiraSiteFactsSpareRequestsAcrossProcesses(t *testing.T) {
 				t.Errorf("a day later the zone was read %d times, want 1", n)
 			}
 		})
+	}
+}
+
+// TestJiraFailedWriteLosesNoPage makes the store refuse one issue of one project while three
+// projects share the run's writer: the run fails naming the store's error, every project's
+// cursor stops at a page whose issues, and all before it, are stored (none after a lost
+// page), and the rerun ends in the same store as a clean run.
+func TestJiraFailedWriteLosesNoPage(t *testing.T) {
+	projects := []string{"PAY", "CORE", "WEB"}
+	e := newJiraEnv(t, projects, 200)
+	want := e.clean(t)
+	mustExec := func(q string) {
+		t.Helper()
+		if err := e.db.Update(context.Background(), func(tx *sql.Tx) error { _, err := tx.Exec(q); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustExec(`CREATE TRIGGER refuse BEFORE INSERT ON jira_issues WHEN NEW.key = 'CORE-60'
+		BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`)
+	_, err := syncer.NewJira(e.db, e.mem, e.opts, nil, nil).Run(context.Background(), false)
+	if err == nil || !strings.Contains(err.Error(), "refused by the test") {
+		t.Fatalf("run error = %v, want the store's refusal", err)
+	}
+	for _, p := range projects {
+		st, _ := e.db.JiraScope(context.Background(), p)
+		var cur struct{ Pages int }
+		if st.Cursor != "" {
+			if err := json.Unmarshal([]byte(st.Cursor), &cur); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var n int
+		if err := e.db.ReadDB().QueryRow(`SELECT count(*) FROM jira_issues WHERE project_key = ?`, p).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != cur.Pages*25 || !st.Watermark.IsZero() {
+			t.Errorf("%s after the failure: %d issues stored, cursor after page %d (%d issues), watermark %v", p, n, cur.Pages, cur.Pages*25, st.Watermark)
+		}
+		if p == "CORE" && cur.Pages > 2 {
+			t.Errorf("CORE's cursor is after page %d, past the refused page 3", cur.Pages)
+		}
+	}
+	mustExec(`DROP TRIGGER refuse`)
+	e.clock.Advance(time.Minute)
+	e.run(t, false)
+	if diff := cmp.Diff(want, dumpJira(t, e.db)); diff != "" {
+		t.Errorf("rerun store differs from a clean run (-clean +rerun):\n%s", diff)
 	}
 }
