@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cairn-dev/cairn"
 	ghc "github.com/cairn-dev/cairn/connectors/github"
@@ -84,9 +86,29 @@ func TestGitHubPanicFailsTheRunNotTheProcess(t *testing.T) {
 			if !st.Watermark.IsZero() {
 				t.Errorf("acme/repo01 watermark advanced to %v after its panic", st.Watermark)
 			}
+			// No goroutine of the failed run is left behind (a repo's page writer included).
+			if n := leakedGoroutines("syncer.(*repoRun)"); n > 0 {
+				t.Errorf("%d goroutines of the failed run still running", n)
+			}
 			// The process is still here, and a run without the panic completes.
 			e.run(t, false, repos...)
 			e.check(t, repos...)
 		})
 	}
+}
+
+// leakedGoroutines counts the goroutines whose stack mentions fn, after giving finished ones a
+// moment to exit.
+func leakedGoroutines(fn string) int {
+	n := 0
+	for range 50 {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		n = strings.Count(string(buf), fn)
+		if n == 0 {
+			return 0
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return n
 }

@@ -61,11 +61,14 @@ func (w *ghWriter) finish() error {
 
 // pipelined runs fetch with a page writer and returns the failure that came first in the
 // page order: a store's (after which the fetcher only sees its cancellation) or the fetcher's.
-func (r *repoRun) pipelined(ctx context.Context, fetch func(ctx context.Context, w *ghWriter) error) error {
+// The writer is finished even when fetch panics (the repo's recover turns that into its
+// error), so that no writer goroutine outlives its repo.
+func (r *repoRun) pipelined(ctx context.Context, fetch func(ctx context.Context, w *ghWriter) error) (err error) {
 	fctx, w := r.writer(ctx)
-	err := fetch(fctx, w)
-	if werr := w.finish(); werr != nil {
-		return werr
-	}
-	return err
+	defer func() {
+		if werr := w.finish(); werr != nil {
+			err = werr
+		}
+	}()
+	return fetch(fctx, w)
 }
