@@ -4,11 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
-	"weak"
 
 	"github.com/cairn-dev/cairn"
 )
@@ -251,9 +249,8 @@ func (s *rowsStmt) query(k int) string {
 	return b.String()
 }
 
-// ghStmtCache keeps one database's prepared multi-row statements (prepared on its one write
-// connection). It lives beside the DB, weakly keyed and dropped when the DB is collected,
-// rather than in it, since only these GitHub writes use it.
+// ghStmtCache keeps a database's prepared multi-row statements (prepared on its one write
+// connection, outside any transaction) for the GitHub page writes; DB.Close closes them.
 type ghStmtCache struct {
 	mu    sync.Mutex
 	stmts map[stmtShape]*sql.Stmt
@@ -262,24 +259,6 @@ type ghStmtCache struct {
 type stmtShape struct {
 	s    *rowsStmt
 	rows int
-}
-
-var ghStmtCaches sync.Map // weak.Pointer[DB] -> *ghStmtCache
-
-func (db *DB) ghStmts() *ghStmtCache {
-	key := weak.Make(db)
-	if v, ok := ghStmtCaches.Load(key); ok {
-		return v.(*ghStmtCache)
-	}
-	v, loaded := ghStmtCaches.LoadOrStore(key, &ghStmtCache{stmts: map[stmtShape]*sql.Stmt{}})
-	if !loaded {
-		runtime.AddCleanup(db, func(k weak.Pointer[DB]) {
-			if c, ok := ghStmtCaches.LoadAndDelete(k); ok {
-				c.(*ghStmtCache).close()
-			}
-		}, key)
-	}
-	return v.(*ghStmtCache)
 }
 
 func (c *ghStmtCache) get(sh stmtShape) *sql.Stmt {
@@ -294,12 +273,13 @@ func (c *ghStmtCache) close() {
 	for _, st := range c.stmts {
 		st.Close()
 	}
+	c.stmts = nil
 }
 
 // prepareRows prepares the statements that n rows of s need. It must run outside a
 // transaction: the write pool has one connection, which a transaction holds.
 func (db *DB) prepareRows(ctx context.Context, s *rowsStmt, n int) error {
-	c := db.ghStmts()
+	c := &db.ghStmts
 	for _, k := range chunks(n) {
 		sh := stmtShape{s, k}
 		if c.get(sh) != nil {
@@ -310,6 +290,9 @@ func (db *DB) prepareRows(ctx context.Context, s *rowsStmt, n int) error {
 			return err
 		}
 		c.mu.Lock()
+		if c.stmts == nil {
+			c.stmts = map[stmtShape]*sql.Stmt{}
+		}
 		if c.stmts[sh] == nil {
 			c.stmts[sh], st = st, nil
 		}
@@ -324,7 +307,7 @@ func (db *DB) prepareRows(ctx context.Context, s *rowsStmt, n int) error {
 // execRows writes n rows of s in tx, args(i, dst) appending row i's parameters to dst, with
 // the statements prepareRows readied (or, failing that, statements prepared in tx).
 func (db *DB) execRows(ctx context.Context, tx *sql.Tx, s *rowsStmt, n int, args func(i int, dst []any) []any) error {
-	c := db.ghStmts()
+	c := &db.ghStmts
 	buf := make([]any, 0, min(n, maxRowsPerStatement)*s.cols)
 	from := 0
 	for _, k := range chunks(n) {

@@ -31,6 +31,8 @@ type DB struct {
 	write *sql.DB // one connection, BEGIN IMMEDIATE
 	read  *sql.DB // many connections, read only
 
+	ghStmts ghStmtCache // the GitHub page writes' prepared statements (github.go)
+
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
@@ -91,6 +93,7 @@ func (db *DB) Path() string { return db.path }
 // Close closes both pools.
 func (db *DB) Close() error {
 	var errs []error
+	db.ghStmts.close()
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}
