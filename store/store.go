@@ -114,8 +114,11 @@ func (db *DB) Update(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	// Rolls back on an error and on a panic: a caller that recovers one (the sync runners do)
+	// must not be left with a transaction holding the only write connection. After Commit it
+	// does nothing.
+	defer tx.Rollback()
 	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -251,3 +251,35 @@ func TestReadPoolIsReadOnly(t *testing.T) {
 		t.Fatal("write through the read pool succeeded, want an error")
 	}
 }
+
+// A panic inside Update (which the sync runners recover) rolls its transaction back: what it
+// wrote is gone and the one write connection is free for the next write.
+func TestUpdateRollsBackOnPanic(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the panic did not reach the caller")
+			}
+		}()
+		_ = db.Update(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.Exec(`INSERT INTO jira_site (name, value, fetched_at) VALUES ('x', 'lost', '2026-11-30T00:00:00Z')`); err != nil {
+				t.Fatal(err)
+			}
+			panic("boom")
+		})
+	}()
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.SaveJiraSite(wctx, map[string]string{"y": "kept"}, time.Now()); err != nil {
+		t.Fatalf("write after a recovered panic: %v", err)
+	}
+	site, err := db.JiraSite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := site["x"]; ok || site["y"].Value != "kept" {
+		t.Errorf("site facts = %v, want only y (the panicking transaction rolled back)", site)
+	}
+}

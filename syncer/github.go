@@ -236,7 +236,7 @@ type repoRun struct {
 
 // syncRepoSafe is syncRepo with a panic turned into the repo's error.
 func (g *GitHub) syncRepoSafe(ctx context.Context, repo string, full bool, counts *cairn.Counts) (err error) {
-	defer recoverGitHub(g.log, repo, &err)
+	defer recoverScope(g.log, &err, "repo", repo)
 	return g.syncRepo(ctx, repo, full, counts)
 }
 
@@ -428,7 +428,7 @@ func (r *repoRun) details(ctx context.Context, prs []cairn.PullRequest) ([]cairn
 
 // detail fetches one pull request's reviews and links; a panic becomes its error.
 func (r *repoRun) detail(ctx context.Context, p cairn.PullRequest) (reviews []cairn.Review, links []cairn.PRIssueLink, err error) {
-	defer recoverGitHub(r.g.log, r.repo, &err)
+	defer recoverScope(r.g.log, &err, "repo", r.repo)
 	if reviews, err = r.g.client.Reviews(ctx, r.repo, p.Number); err != nil {
 		return nil, nil, err
 	}

@@ -27,7 +27,7 @@ func (r *repoRun) writer(ctx context.Context) (context.Context, *ghWriter) {
 	w := &ghWriter{work: make(chan func() error), done: make(chan struct{}), cancel: cancel}
 	go func() {
 		defer close(w.done)
-		defer recoverGitHub(r.g.log, r.repo, &w.err)
+		defer recoverScope(r.g.log, &w.err, "repo", r.repo)
 		for store := range w.work {
 			if w.err != nil {
 				continue // a page after a failed one is not stored

@@ -136,7 +136,7 @@ func (j *Jira) Run(ctx context.Context, full bool) (Result, error) {
 				res.Counts.Pages += c.Pages
 			}
 		}()
-		w := newPageWriter(ctx, j.db)
+		w := newPageWriter(ctx, j.db, j.log)
 		err = j.each(ctx, func(ctx context.Context, i int) error {
 			var err error
 			runs[i], err = j.syncProject(ctx, w, j.opts.Projects[i], full, rewrite, &counts[i])
@@ -170,7 +170,7 @@ func (j *Jira) each(ctx context.Context, fn func(ctx context.Context, i int) err
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if err := fn(ctx, i); err != nil {
+			if err := j.guarded(ctx, i, fn); err != nil {
 				mu.Lock()
 				errs = append(errs, fmt.Errorf("project %s: %w", p, err))
 				mu.Unlock()
@@ -183,6 +183,12 @@ func (j *Jira) each(ctx context.Context, fn func(ctx context.Context, i int) err
 		return ctx.Err()
 	}
 	return errors.Join(errs...)
+}
+
+// guarded calls fn for project i, a panic in it becoming its error.
+func (j *Jira) guarded(ctx context.Context, i int, fn func(ctx context.Context, i int) error) (err error) {
+	defer recoverScope(j.log, &err, "project", j.opts.Projects[i])
+	return fn(ctx, i)
 }
 
 // siteClient is the optional side of jiraClient that lets a run reuse what an earlier one

@@ -145,6 +145,16 @@ func (r *projectRun) list(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		defer close(pages)
+		var panicked error // a panic in the client is this project's error, not the process's
+		defer func() {
+			if panicked != nil {
+				select {
+				case pages <- jiraFetchResult{err: panicked}:
+				case <-ctx.Done():
+				}
+			}
+		}()
+		defer recoverScope(r.j.log, &panicked, "project", r.project)
 		for {
 			p, err := r.j.client.Search(ctx, jql, next)
 			select {

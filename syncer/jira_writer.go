@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 
 	"github.com/cairn-dev/cairn/store"
@@ -14,6 +15,7 @@ import (
 // still commits with its own cursor, and a project's pages commit in the order it sent them.
 type pageWriter struct {
 	db   *store.DB
+	log  *slog.Logger
 	in   chan pageWrite
 	done chan struct{}
 
@@ -35,8 +37,8 @@ type pageAck struct {
 // maxGroup bounds the pages of one transaction.
 const maxGroup = 16
 
-func newPageWriter(ctx context.Context, db *store.DB) *pageWriter {
-	w := &pageWriter{db: db, in: make(chan pageWrite, maxGroup), done: make(chan struct{})}
+func newPageWriter(ctx context.Context, db *store.DB, log *slog.Logger) *pageWriter {
+	w := &pageWriter{db: db, log: log, in: make(chan pageWrite, maxGroup), done: make(chan struct{})}
 	go w.run(ctx)
 	return w
 }
@@ -68,7 +70,7 @@ func (w *pageWriter) run(ctx context.Context) {
 		w.mu.Unlock()
 		var saved []store.JiraSaved
 		if err == nil {
-			if saved, err = w.db.SaveJiraIssuePages(ctx, pages); err != nil {
+			if saved, err = w.save(ctx, pages); err != nil {
 				w.mu.Lock()
 				w.err = err
 				w.mu.Unlock()
@@ -84,6 +86,13 @@ func (w *pageWriter) run(ctx context.Context) {
 		clear(group)
 		clear(pages)
 	}
+}
+
+// save stores a group of pages; a panic in it fails the group (and so every later page) instead
+// of the process, and its transaction is rolled back (store.DB.Update).
+func (w *pageWriter) save(ctx context.Context, pages []store.JiraIssuePage) (saved []store.JiraSaved, err error) {
+	defer recoverScope(w.log, &err, "writer", "jira")
+	return w.db.SaveJiraIssuePages(ctx, pages)
 }
 
 // send queues a page; the reply channel must have room for every page the caller has in flight.
