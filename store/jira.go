@@ -383,10 +383,19 @@ func jiraCategory(c cairn.StatusCategory) string {
 
 // JiraIssueIDs returns the ids of a project's stored, not deleted issues, ascending.
 func (db *DB) JiraIssueIDs(ctx context.Context, project string) ([]int64, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id FROM jira_issues WHERE project_key = ? AND deleted_at IS NULL
+	ids, err := db.ids(ctx, `SELECT id FROM jira_issues WHERE project_key = ? AND deleted_at IS NULL
 		ORDER BY id`, project)
 	if err != nil {
 		return nil, fmt.Errorf("list jira issues of %s: %w", project, err)
+	}
+	return ids, nil
+}
+
+// ids runs a query of one integer column on the read pool and returns its values.
+func (db *DB) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []int64
