@@ -172,31 +172,21 @@ func splitArray(b []byte) ([][]byte, bool) {
 	if v.i >= len(b) || b[v.i] != '[' {
 		return nil, false
 	}
-	v.i++
 	out := make([][]byte, 0, 100)
-	v.ws()
-	if v.i < len(b) && b[v.i] == ']' {
-		v.i++
-	} else {
+	if !v.open(']') {
 		for {
 			start := v.i
 			if !v.value(1) {
 				return nil, false
 			}
 			out = append(out, b[start:v.i])
-			v.ws()
-			if v.i >= len(b) {
+			more, ok := v.next(']')
+			if !ok {
 				return nil, false
 			}
-			if b[v.i] == ']' {
-				v.i++
+			if !more {
 				break
 			}
-			if b[v.i] != ',' {
-				return nil, false
-			}
-			v.i++
-			v.ws()
 		}
 	}
 	v.ws()
@@ -226,10 +216,7 @@ func (v *validator) value(depth int) bool {
 	case c == '"':
 		return v.str()
 	case c == '{':
-		v.i++
-		v.ws()
-		if v.i < len(v.b) && v.b[v.i] == '}' {
-			v.i++
+		if v.open('}') {
 			return true
 		}
 		for {
@@ -245,44 +232,21 @@ func (v *validator) value(depth int) bool {
 			if !v.value(depth + 1) {
 				return false
 			}
-			v.ws()
-			if v.i >= len(v.b) {
-				return false
+			if more, ok := v.next('}'); !more {
+				return ok
 			}
-			if v.b[v.i] == '}' {
-				v.i++
-				return true
-			}
-			if v.b[v.i] != ',' {
-				return false
-			}
-			v.i++
-			v.ws()
 		}
 	case c == '[':
-		v.i++
-		v.ws()
-		if v.i < len(v.b) && v.b[v.i] == ']' {
-			v.i++
+		if v.open(']') {
 			return true
 		}
 		for {
 			if !v.value(depth + 1) {
 				return false
 			}
-			v.ws()
-			if v.i >= len(v.b) {
-				return false
+			if more, ok := v.next(']'); !more {
+				return ok
 			}
-			if v.b[v.i] == ']' {
-				v.i++
-				return true
-			}
-			if v.b[v.i] != ',' {
-				return false
-			}
-			v.i++
-			v.ws()
 		}
 	case c == 't':
 		return v.lit("true")
@@ -294,6 +258,37 @@ func (v *validator) value(depth int) bool {
 		return v.num()
 	}
 	return false
+}
+
+// open consumes a container's opening bracket and the white space after it, and the closing
+// bracket too when the container is empty, which it reports.
+func (v *validator) open(closer byte) (empty bool) {
+	v.i++
+	v.ws()
+	if v.i < len(v.b) && v.b[v.i] == closer {
+		v.i++
+		return true
+	}
+	return false
+}
+
+// next consumes what follows a member or an element: white space, then a comma and white space
+// (more follow) or the closing bracket (the end); anything else is not JSON.
+func (v *validator) next(closer byte) (more, ok bool) {
+	v.ws()
+	if v.i >= len(v.b) {
+		return false, false
+	}
+	switch v.b[v.i] {
+	case closer:
+		v.i++
+		return false, true
+	case ',':
+		v.i++
+		v.ws()
+		return true, true
+	}
+	return false, false
 }
 
 func (v *validator) lit(s string) bool {
