@@ -149,6 +149,14 @@ var (
 	bookkeepingByTbl  = map[string]map[string]bool{"sync_state": {"watermark": true, "updated_at": true}}
 )
 
+func init() {
+	// The incremental rollup's change list and report parts (store migration 0007) are
+	// derived from the synced tables too, and consumed by rollups.
+	for _, t := range []string{"rollup_dirty", "rollup_capture", "rollup_parts", "rollup_report_parts"} {
+		bookkeepingTables[t] = true
+	}
+}
+
 // tableDigest is a table's row count and a hash of its sorted content.
 type tableDigest struct {
 	Rows int

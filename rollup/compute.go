@@ -80,8 +80,14 @@ func Compute(in Input, spec Spec, asOf time.Time) *Report {
 // the issues' status histories are released once the items are built from them (only
 // Backfill reads them again).
 func compute(in *Input, spec Spec, asOf time.Time, own bool) *Report {
+	return computeMemo(in, spec, asOf, own, nil)
+}
+
+// computeMemo is compute with forecasts looked up in fm (nil: none) before they are run.
+func computeMemo(in *Input, spec Spec, asOf time.Time, own bool, fm *forecastMemo) *Report {
 	asOf = asOf.UTC()
 	c, members := newComputer(in, spec, asOf)
+	c.fm = fm
 	if own && in.Data.Table != nil {
 		in.Data.Table.Trans = nil // the status changes; the rows' ranges are not read again
 	}

@@ -24,6 +24,8 @@ type computer struct {
 	msName    []string          // global milestone id → milestone
 	firstMs   []int32           // item → its first global milestone id + 1 (0: none)
 	moreMs    map[int32][]int32 // item → its other milestone ids (items in several)
+
+	fm *forecastMemo // forecasts of earlier runs (Engine), or nil
 }
 
 // milestone computes one milestone's report from its members.
@@ -151,7 +153,7 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 		// shows that date, and P(on time) says whether it beat the due date.
 		in.Start = dayStart(m.LastProgress)
 	}
-	m.Forecast = Summarize(RunForecast(in), in)
+	m.Forecast = Summarize(c.fm.run(in), in)
 
 	order := make([]int32, 0, len(refs))
 	for i := range refs {

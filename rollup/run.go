@@ -22,21 +22,20 @@ const historyDays = 400
 // stores the report and today's snapshots.
 func Run(ctx context.Context, db *store.DB, spec Spec, asOf time.Time) (*Report, error) {
 	asOf = asOf.UTC()
+	// A full run reads everything: the change list of the incremental rollup (Engine) is
+	// cleared first, which also tells an Engine of another process that it missed changes.
+	if _, err := db.ClearRollupChanges(ctx); err != nil {
+		return nil, fmt.Errorf("rollup: %w", err)
+	}
 	data, err := db.LoadRollup(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("rollup: %w", err)
 	}
-	rows, err := db.Snapshots(ctx, "", "", asOf.AddDate(0, 0, -historyDays), asOf)
+	history, err := loadHistory(ctx, db, data, spec, asOf)
 	if err != nil {
-		return nil, fmt.Errorf("rollup: %w", err)
+		return nil, err
 	}
-	in := Input{Data: *data, History: fromRows(rows)}
-	if back := missingHistory(in, spec, asOf); len(back) > 0 {
-		if err := db.SaveSnapshots(ctx, toRows(back)); err != nil {
-			return nil, fmt.Errorf("rollup backfill: %w", err)
-		}
-		in.History = append(in.History, back...)
-	}
+	in := Input{Data: *data, History: history}
 	// The collector paces itself by the heap it last saw live, and its last look was early in
 	// the load, so Compute's indexes would grow the heap to twice the loaded data and more. A
 	// collection now (the compact data is mostly pointer-free, so it is quick) sets the pace by

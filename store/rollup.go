@@ -32,6 +32,9 @@ type RollupData struct {
 	PRLinks      []cairn.PRIssueLink // Source left empty
 	// DataAsOf is the last successful sync per connector.
 	DataAsOf map[string]time.Time
+
+	// ghIDs are the ids of GitHubIssues (LoadRollup), which PatchRollup keeps them in order by.
+	ghIDs []int64
 }
 
 // IssueTable returns the issues in compact form: Table, else Issues converted.
@@ -336,7 +339,7 @@ func parseBytes[T string | []byte](b T) time.Time {
 }
 
 func loadLinks(ctx context.Context, tx *sql.Tx, d *RollupData) error {
-	return each(ctx, tx, `SELECT id, type, from_key, to_key FROM jira_issue_links`, func(r *sql.Rows) error {
+	return each(ctx, tx, `SELECT id, type, from_key, to_key FROM jira_issue_links ORDER BY id`, func(r *sql.Rows) error {
 		var l cairn.IssueLink
 		if err := r.Scan(&l.ID, &l.Type, &l.FromKey, &l.ToKey); err != nil {
 			return err
@@ -378,14 +381,36 @@ func loadPRs(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 		return err
 	}
 	d.PRs = make([]RollupPR, 0, n)
-	in := newInterner() // repos, states, authors, milestones and label lists repeat
-	var row string      // reused: see loadIssues; the columns packed (see packSQL)
-	dest := []any{&row}
 	// A table scan sorted here: ORDER BY repo, number would walk the (repo, number) index and
 	// look every row up in the table, a b-tree descent per PR.
-	err = each(ctx, tx, `SELECT `+packSQL("repo", "number", "title", "state", "draft", "author",
+	err = scanPRs(ctx, tx, newInterner(), `deleted_at IS NULL`, nil, func(p RollupPR) { d.PRs = append(d.PRs, p) })
+	if err != nil {
+		return err
+	}
+	sortPRs(d.PRs)
+	return nil
+}
+
+// sortPRs sorts PRs by repo and number; (repo, number) is unique, so any sort gives the order
+// the index would have.
+func sortPRs(prs []RollupPR) {
+	slices.SortFunc(prs, comparePRs)
+}
+
+func comparePRs(a, b RollupPR) int {
+	if c := strings.Compare(a.Repo, b.Repo); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Number, b.Number)
+}
+
+// scanPRs reads the pull requests matching cond (a WHERE clause with args), in table order.
+func scanPRs(ctx context.Context, tx *sql.Tx, in *interner, cond string, args []any, fn func(RollupPR)) error {
+	var row string // reused: see loadIssues; the columns packed (see packSQL)
+	dest := []any{&row}
+	return each(ctx, tx, `SELECT `+packSQL("repo", "number", "title", "state", "draft", "author",
 		"milestone", "labels", "created_at", "updated_at", "closed_at", "merged_at")+`
-		FROM github_pull_requests WHERE deleted_at IS NULL`, func(r *sql.Rows) error {
+		FROM github_pull_requests WHERE `+cond, func(r *sql.Rows) error {
 		if err := r.Scan(dest...); err != nil {
 			return err
 		}
@@ -399,20 +424,9 @@ func loadPRs(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 		if err := f.done(); err != nil {
 			return fmt.Errorf("pull request %s#%d: %w", p.Repo, p.Number, err)
 		}
-		d.PRs = append(d.PRs, p)
+		fn(p)
 		return nil
-	})
-	if err != nil {
-		return err
-	}
-	// (repo, number) is unique: any sort gives the order the index would have.
-	slices.SortFunc(d.PRs, func(a, b RollupPR) int {
-		if c := strings.Compare(a.Repo, b.Repo); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Number, b.Number)
-	})
-	return nil
+	}, args...)
 }
 
 // prIndex finds a PR in d.PRs, which is sorted by repo and number.
@@ -464,12 +478,22 @@ func loadReviews(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 }
 
 func loadGitHubIssues(ctx context.Context, tx *sql.Tx, d *RollupData) error {
-	return each(ctx, tx, `SELECT repo, number, title, state, author, milestone, labels,
-		created_at, updated_at, closed_at FROM github_issues WHERE deleted_at IS NULL`, func(r *sql.Rows) error {
+	d.ghIDs = d.ghIDs[:0]
+	return scanGitHubIssues(ctx, tx, `deleted_at IS NULL`, nil, func(id int64, g RollupGitHubIssue) {
+		d.GitHubIssues = append(d.GitHubIssues, g)
+		d.ghIDs = append(d.ghIDs, id)
+	})
+}
+
+// scanGitHubIssues reads the GitHub issues matching cond (a WHERE clause with args) in id order.
+func scanGitHubIssues(ctx context.Context, tx *sql.Tx, cond string, args []any, fn func(int64, RollupGitHubIssue)) error {
+	return each(ctx, tx, `SELECT id, repo, number, title, state, author, milestone, labels,
+		created_at, updated_at, closed_at FROM github_issues WHERE `+cond+` ORDER BY id`, func(r *sql.Rows) error {
 		var g RollupGitHubIssue
+		var id int64
 		var author, ms, closed sql.NullString
 		var labels, created, updated string
-		if err := r.Scan(&g.Repo, &g.Number, &g.Title, &g.State, &author, &ms, &labels,
+		if err := r.Scan(&id, &g.Repo, &g.Number, &g.Title, &g.State, &author, &ms, &labels,
 			&created, &updated, &closed); err != nil {
 			return err
 		}
@@ -478,9 +502,9 @@ func loadGitHubIssues(ctx context.Context, tx *sql.Tx, d *RollupData) error {
 			g.Labels = ParseJSONList(labels)
 		}
 		g.Created, g.Updated, g.Closed = parseText(created), parseText(updated), ParseTime(closed)
-		d.GitHubIssues = append(d.GitHubIssues, g)
+		fn(id, g)
 		return nil
-	})
+	}, args...)
 }
 
 func loadMilestones(ctx context.Context, tx *sql.Tx, d *RollupData) error {
@@ -560,9 +584,7 @@ func (db *DB) SaveReport(ctx context.Context, asOf time.Time, isoWeek string, re
 		if id, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM rollup_reports WHERE iso_week = ? AND as_of <= ? AND id != ?`,
-			isoWeek, at, id)
-		return err
+		return deleteOlderReports(ctx, tx, isoWeek, at, id)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("save report: %w", err)
@@ -585,15 +607,23 @@ func (db *DB) ReportForWeek(ctx context.Context, isoWeek string) (StoredReport, 
 
 func (db *DB) oneReport(ctx context.Context, query string, args ...any) (StoredReport, error) {
 	var r StoredReport
-	var asOf, body string
-	err := db.read.QueryRowContext(ctx, query, args...).Scan(&r.ID, &asOf, &r.ISOWeek, &body)
+	// One read transaction: the skeleton and its parts of the same report (see SaveReportParts).
+	err := db.View(ctx, func(tx *sql.Tx) error {
+		var asOf, body string
+		if err := tx.QueryRowContext(ctx, query, args...).Scan(&r.ID, &asOf, &r.ISOWeek, &body); err != nil {
+			return err
+		}
+		r.AsOf = parseText(asOf)
+		var err error
+		r.JSON, err = assembleReport(ctx, tx, r.ID, body)
+		return err
+	})
 	if err == sql.ErrNoRows {
 		return r, fmt.Errorf("read report: %w", cairn.ErrNotFound)
 	}
 	if err != nil {
 		return r, fmt.Errorf("read report: %w", err)
 	}
-	r.AsOf, r.JSON = parseText(asOf), []byte(body)
 	return r, nil
 }
 

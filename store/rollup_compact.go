@@ -174,6 +174,13 @@ func loadIssues(ctx context.Context, tx *sql.Tx) (*IssueTable, error) {
 		return nil, err
 	}
 	t.Rows = make([]IssueRow, 0, n)
+	err = t.scanIssues(ctx, tx, `deleted_at IS NULL`, nil, func(r IssueRow) { t.Rows = append(t.Rows, r) })
+	return t, err
+}
+
+// scanIssues reads the issues matching cond (a WHERE clause with args), in id order, into
+// rows of t (its strings and lists interned in t).
+func (t *IssueTable) scanIssues(ctx context.Context, tx *sql.Tx, cond string, args []any, fn func(IssueRow)) error {
 	// The scan targets live outside the row callback and are reused for every row: declared
 	// inside, each row's would escape to the heap (Scan takes pointers through interfaces).
 	// The text columns come packed in one value (see packSQL); story points stay a REAL
@@ -182,10 +189,10 @@ func loadIssues(ctx context.Context, tx *sql.Tx) (*IssueTable, error) {
 	var row string
 	var points sql.NullFloat64
 	dest := []any{&id, &row, &points}
-	err = each(ctx, tx, `SELECT id, `+packSQL("key", "summary", "project_key", "issue_type", "subtask",
+	return each(ctx, tx, `SELECT id, `+packSQL("key", "summary", "project_key", "issue_type", "subtask",
 		"status", "status_category", "assignee", "priority", "labels", "components", "epic_key",
 		"parent_key", "flagged", "created_at", "updated_at", "resolved_at")+`, story_points
-		FROM jira_issues WHERE deleted_at IS NULL ORDER BY id`, func(r *sql.Rows) error {
+		FROM jira_issues WHERE `+cond+` ORDER BY id`, func(r *sql.Rows) error {
 		if err := r.Scan(dest...); err != nil {
 			return err
 		}
@@ -202,10 +209,9 @@ func loadIssues(ctx context.Context, tx *sql.Tx) (*IssueTable, error) {
 		if err := f.done(); err != nil {
 			return fmt.Errorf("issue %d: %w", id, err)
 		}
-		t.Rows = append(t.Rows, is)
+		fn(is)
 		return nil
-	})
-	return t, err
+	}, args...)
 }
 
 // pendingTransition is a status change read before its issue is known (the issues are read
@@ -326,7 +332,7 @@ func loadPairs(ctx context.Context, tx *sql.Tx, col, table string) ([][2]int64, 
 	out := make([][2]int64, 0, n)
 	var id, v int64
 	dest := []any{&id, &v}
-	err = each(ctx, tx, `SELECT issue_id, `+col+` FROM `+table+` ORDER BY issue_id`, func(r *sql.Rows) error {
+	err = each(ctx, tx, `SELECT issue_id, `+col+` FROM `+table+` ORDER BY issue_id, `+col, func(r *sql.Rows) error {
 		if err := r.Scan(dest...); err != nil {
 			return err
 		}

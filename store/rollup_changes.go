@@ -1,0 +1,431 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/cairn-dev/cairn"
+)
+
+// The incremental rollup (rollup.Engine) keeps the loaded RollupData between runs and brings it
+// up to date from the change list that migration 0007's triggers fill (rollup_dirty): every
+// insert, update and delete of a row the rollup reads names its Jira issue, link, pull request
+// or GitHub issue there. TakeRollupChanges takes the list (reading and deleting it in one
+// transaction, so a write committed meanwhile stays listed for the next run); PatchRollup
+// re-reads exactly those rows, and the small tables whole, into the data. The result equals
+// what LoadRollup would read now, in the same order.
+
+// PRRef names a pull request.
+type PRRef struct {
+	Repo   string
+	Number int
+}
+
+// RollupChanges are the keys of the synced rows written since the change list was last taken.
+type RollupChanges struct {
+	Issues       []int64 // Jira issue ids (the row, its status changes, fix versions, sprints)
+	Links        []int64 // Jira issue link ids
+	PRs          []PRRef // pull requests (the row, its reviews, its Jira keys)
+	GitHubIssues []int64 // GitHub issue ids
+}
+
+// Len is the number of keys.
+func (c RollupChanges) Len() int {
+	return len(c.Issues) + len(c.Links) + len(c.PRs) + len(c.GitHubIssues)
+}
+
+// ErrChangesCleared is TakeRollupChanges's answer when the change list was cleared since the
+// caller's generation: changes were dropped unread, only a full load is right.
+var ErrChangesCleared = errors.New("rollup change list was cleared by another run")
+
+// ClearRollupChanges empties the change list and starts a new generation, which it returns: a
+// full rollup calls it before it loads, so every write it may not see stays listed.
+func (db *DB) ClearRollupChanges(ctx context.Context) (int64, error) {
+	var gen int64
+	err := db.Update(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM rollup_dirty`); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `UPDATE rollup_capture SET generation = generation + 1
+			WHERE id = 1 RETURNING generation`).Scan(&gen)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("clear rollup changes: %w", err)
+	}
+	return gen, nil
+}
+
+// TakeRollupChanges reads and deletes the change list in one transaction, when its generation
+// is still gen (else ErrChangesCleared) and it holds at most limit keys (else ok is false and
+// nothing is taken: a full load is cheaper).
+func (db *DB) TakeRollupChanges(ctx context.Context, gen int64, limit int) (c RollupChanges, ok bool, err error) {
+	err = db.Update(ctx, func(tx *sql.Tx) error {
+		var now int64
+		if err := tx.QueryRowContext(ctx, `SELECT generation FROM rollup_capture WHERE id = 1`).Scan(&now); err != nil {
+			return err
+		}
+		if now != gen {
+			return ErrChangesCleared
+		}
+		// Counted first, without reading more than limit+1 keys.
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM rollup_dirty LIMIT ?)`, limit+1).Scan(&n); err != nil {
+			return err
+		}
+		if n > limit {
+			return nil
+		}
+		ok = true
+		err := each(ctx, tx, `SELECT kind, repo, id FROM rollup_dirty`, func(r *sql.Rows) error {
+			var kind, repo string
+			var id int64
+			if err := r.Scan(&kind, &repo, &id); err != nil {
+				return err
+			}
+			switch kind {
+			case "jira_issue":
+				c.Issues = append(c.Issues, id)
+			case "jira_link":
+				c.Links = append(c.Links, id)
+			case "pr":
+				c.PRs = append(c.PRs, PRRef{repo, int(id)})
+			case "github_issue":
+				c.GitHubIssues = append(c.GitHubIssues, id)
+			default:
+				return fmt.Errorf("unknown change kind %q", kind)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM rollup_dirty`)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, ErrChangesCleared) {
+			return RollupChanges{}, false, err
+		}
+		return RollupChanges{}, false, fmt.Errorf("take rollup changes: %w", err)
+	}
+	return c, ok, nil
+}
+
+// jsonInts is ids as a JSON array, for `IN (SELECT value FROM json_each(?))`: one statement
+// for any number of keys.
+func jsonInts(ids []int64) string {
+	b := make([]byte, 0, 12*len(ids)+2)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
+}
+
+func jsonRefs(refs []PRRef) (string, error) {
+	v := make([][2]any, len(refs))
+	for i, r := range refs {
+		v[i] = [2]any{r.Repo, r.Number}
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+const (
+	inIDs  = `IN (SELECT value FROM json_each(?))`
+	inRefs = `(repo, number) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))`
+)
+
+// PatchRollup brings d, loaded by LoadRollup, up to date with the rows named by c, and reads
+// the small tables (versions, sprints, GitHub milestones, last syncs) whole. Afterwards d
+// equals what LoadRollup would return now, order included, except that the issue table keeps
+// the replaced rows' status changes and ids as unreferenced entries of its flat arrays.
+func (db *DB) PatchRollup(ctx context.Context, d *RollupData, c RollupChanges) error {
+	if d.Table == nil || len(d.ghIDs) != len(d.GitHubIssues) {
+		return errors.New("patch rollup: data not loaded by LoadRollup")
+	}
+	next := RollupData{DataAsOf: map[string]time.Time{}}
+	err := db.View(ctx, func(tx *sql.Tx) error {
+		for _, fn := range []func(context.Context, *sql.Tx, *RollupData) error{loadVersions, loadSprints,
+			loadMilestones, loadDataAsOf} {
+			if err := fn(ctx, tx, &next); err != nil {
+				return err
+			}
+		}
+		if err := patchIssues(ctx, tx, d.Table, c.Issues); err != nil {
+			return fmt.Errorf("jira issues: %w", err)
+		}
+		if err := patchLinks(ctx, tx, d, c.Links); err != nil {
+			return fmt.Errorf("jira issue links: %w", err)
+		}
+		if err := patchPRs(ctx, tx, d, c.PRs); err != nil {
+			return fmt.Errorf("github pull requests: %w", err)
+		}
+		if err := patchGitHubIssues(ctx, tx, d, c.GitHubIssues); err != nil {
+			return fmt.Errorf("github issues: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("patch rollup: %w", err)
+	}
+	d.Versions, d.Sprints, d.Milestones, d.DataAsOf = next.Versions, next.Sprints, next.Milestones, next.DataAsOf
+	return nil
+}
+
+// patchIssues replaces the rows of ids in t by what is stored now (none for a deleted issue).
+func patchIssues(ctx context.Context, tx *sql.Tx, t *IssueTable, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	arg := []any{jsonInts(ids)}
+	var fresh []IssueRow
+	if err := t.scanIssues(ctx, tx, `deleted_at IS NULL AND id `+inIDs, arg, func(r IssueRow) { fresh = append(fresh, r) }); err != nil {
+		return err
+	}
+	// Status changes in the order a full load attaches them: by time, ties in table order.
+	var changes []pendingTransition
+	codes := newIssueTable()
+	var row string
+	err := each(ctx, tx, `SELECT `+packSQL("issue_id", "at", "from_category", "to_category")+`
+		FROM jira_status_changes WHERE issue_id `+inIDs+` ORDER BY issue_id, rowid`, func(r *sql.Rows) error {
+		if err := r.Scan(&row); err != nil {
+			return err
+		}
+		f := fields{s: row}
+		p := pendingTransition{issueID: f.int(), at: StampOf(parseBytes(f.next())),
+			from: codes.cat(category(f.next())), to: codes.cat(category(f.next()))}
+		if err := f.done(); err != nil {
+			return fmt.Errorf("status change: %w", err)
+		}
+		changes = append(changes, p)
+		return nil
+	}, arg...)
+	if err != nil {
+		return err
+	}
+	pairs := func(col, table string) ([][2]int64, error) {
+		var out [][2]int64
+		var id, v int64
+		err := each(ctx, tx, `SELECT issue_id, `+col+` FROM `+table+` WHERE issue_id `+inIDs+` ORDER BY issue_id, `+col,
+			func(r *sql.Rows) error {
+				if err := r.Scan(&id, &v); err != nil {
+					return err
+				}
+				out = append(out, [2]int64{id, v})
+				return nil
+			}, arg...)
+		return out, err
+	}
+	versions, err := pairs("version_id", "jira_issue_versions")
+	if err != nil {
+		return err
+	}
+	sprints, err := pairs("sprint_id", "jira_issue_sprints")
+	if err != nil {
+		return err
+	}
+	// The fresh rows' lists go at the end of the flat arrays.
+	sub := &IssueTable{Rows: fresh, Cats: t.Cats}
+	remap := make([]uint8, len(codes.Cats))
+	for i, c := range codes.Cats {
+		remap[i] = t.cat(c)
+	}
+	k := 0
+	for i := range fresh {
+		r := &fresh[i]
+		r.Transitions = Span{Off: uint32(len(t.Trans))}
+		for k < len(changes) && changes[k].issueID < r.ID {
+			k++
+		}
+		for ; k < len(changes) && changes[k].issueID == r.ID; k++ {
+			p := changes[k]
+			t.Trans = append(t.Trans, IssueTransition{At: p.at, From: remap[p.from], To: remap[p.to]})
+			r.Transitions.N++
+		}
+		if tr := t.Transitions(r); len(tr) > 1 {
+			slices.SortStableFunc(tr, func(a, b IssueTransition) int {
+				if c := cmpInt(a.At.Sec, b.At.Sec); c != 0 {
+					return c
+				}
+				return cmpInt(a.At.Nsec, b.At.Nsec)
+			})
+		}
+	}
+	sub.IDs = t.IDs
+	sub.attachIDs(versions, func(r *IssueRow) *Span { return &r.Versions })
+	sub.attachIDs(sprints, func(r *IssueRow) *Span { return &r.Sprints })
+	t.IDs = sub.IDs
+	// Merge: the rows not named, and the fresh ones, in id order.
+	gone := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		gone[id] = true
+	}
+	out := make([]IssueRow, 0, len(t.Rows)+len(fresh))
+	j := 0
+	for i := range t.Rows {
+		r := &t.Rows[i]
+		for j < len(fresh) && fresh[j].ID < r.ID {
+			out = append(out, fresh[j])
+			j++
+		}
+		if !gone[r.ID] {
+			out = append(out, *r)
+		}
+	}
+	out = append(out, fresh[j:]...)
+	t.Rows = out
+	return nil
+}
+
+// patchLinks replaces the links of ids by what is stored now, keeping d.Links in id order.
+func patchLinks(ctx context.Context, tx *sql.Tx, d *RollupData, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var fresh []cairn.IssueLink
+	err := each(ctx, tx, `SELECT id, type, from_key, to_key FROM jira_issue_links WHERE id `+inIDs+` ORDER BY id`, func(r *sql.Rows) error {
+		var l cairn.IssueLink
+		if err := r.Scan(&l.ID, &l.Type, &l.FromKey, &l.ToKey); err != nil {
+			return err
+		}
+		fresh = append(fresh, l)
+		return nil
+	}, jsonInts(ids))
+	if err != nil {
+		return err
+	}
+	gone := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		gone[id] = true
+	}
+	out := make([]cairn.IssueLink, 0, len(d.Links)+len(fresh))
+	j := 0
+	for _, l := range d.Links {
+		for j < len(fresh) && fresh[j].ID < l.ID {
+			out = append(out, fresh[j])
+			j++
+		}
+		if !gone[l.ID] {
+			out = append(out, l)
+		}
+	}
+	d.Links = append(out, fresh[j:]...)
+	return nil
+}
+
+// patchPRs replaces the pull requests of refs (row, first review, Jira keys) by what is stored now.
+func patchPRs(ctx context.Context, tx *sql.Tx, d *RollupData, refs []PRRef) error {
+	if len(refs) == 0 {
+		return nil
+	}
+	arg, err := jsonRefs(refs)
+	if err != nil {
+		return err
+	}
+	var fresh []RollupPR
+	if err := scanPRs(ctx, tx, newInterner(), `deleted_at IS NULL AND `+inRefs, []any{arg}, func(p RollupPR) { fresh = append(fresh, p) }); err != nil {
+		return err
+	}
+	sortPRs(fresh)
+	var row string
+	err = each(ctx, tx, `SELECT `+packSQL("repo", "number", "submitted_at")+` FROM github_reviews
+		WHERE submitted_at IS NOT NULL AND state != 'PENDING' AND `+inRefs, func(r *sql.Rows) error {
+		if err := r.Scan(&row); err != nil {
+			return err
+		}
+		f := fields{s: row}
+		repo, number, at := f.next(), int(f.int()), parseBytes(f.next())
+		if err := f.done(); err != nil {
+			return fmt.Errorf("review: %w", err)
+		}
+		k, ok := slices.BinarySearchFunc(fresh, RollupPR{Repo: repo, Number: number}, comparePRs)
+		if ok && !at.IsZero() {
+			if p := &fresh[k]; p.FirstReview.IsZero() || at.Before(p.FirstReview) {
+				p.FirstReview = at
+			}
+		}
+		return nil
+	}, arg)
+	if err != nil {
+		return err
+	}
+	gone := make(map[PRRef]bool, len(refs))
+	for _, r := range refs {
+		gone[r] = true
+	}
+	out := make([]RollupPR, 0, len(d.PRs)+len(fresh))
+	j := 0
+	for i := range d.PRs {
+		p := &d.PRs[i]
+		for j < len(fresh) && comparePRs(fresh[j], *p) < 0 {
+			out = append(out, fresh[j])
+			j++
+		}
+		if !gone[PRRef{p.Repo, p.Number}] {
+			out = append(out, *p)
+		}
+	}
+	d.PRs = append(out, fresh[j:]...)
+
+	// The Jira keys: distinct (repo, number, key) triples, as LoadRollup reads them.
+	links := d.PRLinks[:0:0]
+	for _, l := range d.PRLinks {
+		if !gone[PRRef{l.Repo, l.Number}] {
+			links = append(links, l)
+		}
+	}
+	err = each(ctx, tx, `SELECT DISTINCT repo, number, issue_key FROM pr_issue_links WHERE `+inRefs, func(r *sql.Rows) error {
+		var l cairn.PRIssueLink
+		if err := r.Scan(&l.Repo, &l.Number, &l.IssueKey); err != nil {
+			return err
+		}
+		links = append(links, l)
+		return nil
+	}, arg)
+	d.PRLinks = links
+	return err
+}
+
+// patchGitHubIssues replaces the GitHub issues of ids by what is stored now, in id order.
+func patchGitHubIssues(ctx context.Context, tx *sql.Tx, d *RollupData, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var freshIDs []int64
+	var fresh []RollupGitHubIssue
+	err := scanGitHubIssues(ctx, tx, `deleted_at IS NULL AND id `+inIDs, []any{jsonInts(ids)}, func(id int64, g RollupGitHubIssue) {
+		freshIDs = append(freshIDs, id)
+		fresh = append(fresh, g)
+	})
+	if err != nil {
+		return err
+	}
+	gone := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		gone[id] = true
+	}
+	out := make([]RollupGitHubIssue, 0, len(d.GitHubIssues)+len(fresh))
+	outIDs := make([]int64, 0, cap(out))
+	j := 0
+	for i, id := range d.ghIDs {
+		for j < len(fresh) && freshIDs[j] < id {
+			out, outIDs = append(out, fresh[j]), append(outIDs, freshIDs[j])
+			j++
+		}
+		if !gone[id] {
+			out, outIDs = append(out, d.GitHubIssues[i]), append(outIDs, id)
+		}
+	}
+	d.GitHubIssues, d.ghIDs = append(out, fresh[j:]...), append(outIDs, freshIDs[j:]...)
+	return nil
+}
