@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -80,14 +81,15 @@ func Compute(in Input, spec Spec, asOf time.Time) *Report {
 // the issues' status histories are released once the items are built from them (only
 // Backfill reads them again).
 func compute(in *Input, spec Spec, asOf time.Time, own bool) *Report {
-	return computeMemo(in, spec, asOf, own, nil)
+	return computeMemo(in, spec, asOf, own, nil, nil)
 }
 
-// computeMemo is compute with forecasts looked up in fm (nil: none) before they are run.
-func computeMemo(in *Input, spec Spec, asOf time.Time, own bool, fm *forecastMemo) *Report {
+// computeMemo is compute with forecasts and flows looked up in fm and flm (nil: none) before
+// they are computed.
+func computeMemo(in *Input, spec Spec, asOf time.Time, own bool, fm *forecastMemo, flm *flowMemo) *Report {
 	asOf = asOf.UTC()
 	c, members := newComputer(in, spec, asOf)
-	c.fm = fm
+	c.fm, c.flm = fm, flm
 	if own && in.Data.Table != nil {
 		in.Data.Table.Trans = nil // the status changes; the rows' ranges are not read again
 	}
@@ -134,7 +136,7 @@ func computeMemo(in *Input, spec Spec, asOf time.Time, own bool, fm *forecastMem
 	r.Teams = make([]TeamFlow, len(teams))
 	parallel(len(teams), func(k int) {
 		t := teams[k]
-		r.Teams[k] = TeamFlow{Team: t, Flow: w.flow(teamItems[t], teamPRs[t], &c.win)}
+		r.Teams[k] = TeamFlow{Team: t, Flow: c.flm.flow(w, "team "+t, teamItems[t], teamPRs[t], &c.win)}
 	})
 	for _, tf := range r.Teams {
 		tp := make([]int, len(tf.Throughput))
@@ -191,7 +193,7 @@ func computeMemo(in *Input, spec Spec, asOf time.Time, own bool, fm *forecastMem
 	}
 	parallel(len(r.Programs), func(pi int) {
 		slices.Sort(progItems[pi])
-		r.Programs[pi].Flow = w.flow(progItems[pi], progPRs[pi], &c.win)
+		r.Programs[pi].Flow = c.flm.flow(w, "program "+strconv.Itoa(pi), progItems[pi], progPRs[pi], &c.win)
 	})
 	for pi := range r.Programs {
 		pr := &r.Programs[pi]

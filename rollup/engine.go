@@ -42,6 +42,7 @@ type engineState struct {
 	day     time.Time  // asOf's day: the history's window, forecasts' start, the ISO week
 	asOf    time.Time
 	fm      *forecastMemo
+	flm     *flowMemo
 	em      *encodeMemo
 }
 
@@ -106,7 +107,7 @@ func (e *Engine) Update(ctx context.Context, asOf time.Time) (*Report, UpdateInf
 	}
 	st.asOf = asOf
 	in := Input{Data: *st.data, History: st.history}
-	r := computeMemo(&in, e.spec, asOf, false, st.fm)
+	r := computeMemo(&in, e.spec, asOf, false, st.fm, st.flm)
 	skel, parts, err := st.em.encodeParts(r)
 	if err != nil {
 		return nil, info, fmt.Errorf("rollup: encode report: %w", err)
@@ -122,6 +123,7 @@ func (e *Engine) Update(ctx context.Context, asOf time.Time) (*Report, UpdateInf
 	}
 	st.history = replaceDay(st.history, snaps, st.day)
 	st.fm.rotate()
+	st.flm.rotate()
 	e.st = st
 	if e.Log != nil {
 		e.Log.Info("rollup", "full", info.Full, "why", info.Why, "changes", info.Changes, "parts_encoded", info.Parts)
@@ -160,7 +162,7 @@ func (e *Engine) load(ctx context.Context, asOf time.Time) (*engineState, error)
 	}
 	runtime.GC()
 	return &engineState{data: data, history: history, gen: gen, day: dayStart(asOf),
-		fm: newForecastMemo(), em: &encodeMemo{}}, nil
+		fm: newForecastMemo(), flm: newFlowMemo(), em: &encodeMemo{}}, nil
 }
 
 // loadHistory reads the snapshots Run reads at asOf, and backfills (and stores) those of the

@@ -25,7 +25,8 @@ type computer struct {
 	firstMs   []int32           // item → its first global milestone id + 1 (0: none)
 	moreMs    map[int32][]int32 // item → its other milestone ids (items in several)
 
-	fm *forecastMemo // forecasts of earlier runs (Engine), or nil
+	fm  *forecastMemo // forecasts of earlier runs (Engine), or nil
+	flm *flowMemo     // flows of earlier runs (Engine), or nil
 }
 
 // milestone computes one milestone's report from its members.

@@ -1,0 +1,222 @@
+package rollup
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"testing"
+	"time"
+
+	"github.com/cairn-dev/cairn"
+	"github.com/cairn-dev/cairn/store"
+)
+
+// BenchmarkIncremental measures Engine.Update after one milestone's data changed: on
+// BenchmarkRun's world (CAIRN_BENCH_ISSUES, CAIRN_BENCH_PRS; with CAIRN_BENCH_DB the seeded
+// database is copied, never changed), the engine is primed with a full run, then each iteration
+// writes, through the store's write paths as a sync would, three issues of milestone M000 moved
+// to done and a review on a PR, advances asOf by a minute (a sync interval), and times Update
+// until the report and snapshots are stored. It reports CPU seconds per update, the peak RSS of
+// the timed updates and the heap the engine keeps between them.
+func BenchmarkIncremental(b *testing.B) {
+	ctx := context.Background()
+	db, spec, asOf := benchIncrementalDB(b)
+	defer db.Close()
+	e := NewEngine(db, spec)
+	if _, info, err := e.Update(ctx, asOf); err != nil || !info.Full {
+		b.Fatal(info, err)
+	}
+	ch := newBenchChanger(b, db, asOf)
+	runtime.GC()
+	debug.FreeOSMemory()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	heap := float64(ms.HeapAlloc) / (1 << 20)
+	resetPeakRSS := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+	b.ReportAllocs()
+	b.ResetTimer()
+	var cpu time.Duration
+	full, parts := 0, 0
+	for b.Loop() {
+		b.StopTimer()
+		asOf = asOf.Add(time.Minute)
+		ch.change(asOf)
+		cpu0 := cpuTime()
+		b.StartTimer()
+		_, info, err := e.Update(ctx, asOf)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		cpu += cpuTime() - cpu0
+		if info.Full {
+			full++
+		}
+		parts += info.Parts
+		b.StartTimer()
+	}
+	b.StopTimer()
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric(heap, "engine-heap-MB")
+	b.ReportMetric(float64(full), "full-runs")
+	b.ReportMetric(float64(parts)/float64(b.N), "parts-encoded/op")
+	if hwm := peakRSS(); resetPeakRSS && hwm > 0 {
+		b.ReportMetric(float64(hwm)/(1<<20), "peak-RSS-MB")
+	}
+}
+
+// benchIncrementalDB is benchRunDB on a copy of the kept database (when CAIRN_BENCH_DB is set).
+func benchIncrementalDB(b *testing.B) (*store.DB, Spec, time.Time) {
+	p := os.Getenv("CAIRN_BENCH_DB")
+	if p == "" {
+		return benchRunDB(b)
+	}
+	issues, prs := benchSize("CAIRN_BENCH_ISSUES", 50_000), benchSize("CAIRN_BENCH_PRS", 10_000)
+	src := fmt.Sprintf("%s-%d-%d.db", p, issues, prs)
+	if _, err := os.Stat(src); err != nil {
+		// Seed it once (benchRunDB keeps it), then copy.
+		db, _, _ := benchRunDB(b)
+		db.Close()
+	}
+	dst := filepath.Join(b.TempDir(), "incremental.db")
+	if err := copyFile(src, dst); err != nil {
+		b.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), dst)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db, runWorldSpec(), time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// benchChanger rewrites issues of version V000 (milestone M000) and a PR as a sync would.
+type benchChanger struct {
+	b      *testing.B
+	db     *store.DB
+	issues []cairn.Issue
+	pr     cairn.PullRequest
+	next   int
+	review int64
+}
+
+func newBenchChanger(b *testing.B, db *store.DB, asOf time.Time) *benchChanger {
+	ctx := context.Background()
+	c := &benchChanger{b: b, db: db, review: 1 << 40}
+	err := db.View(ctx, func(tx *sql.Tx) error {
+		// The issues in progress (the seed leaves a few per milestone), with what a sync would
+		// send again: their history, fix version and sprint.
+		rows, err := tx.QueryContext(ctx, `SELECT i.id, i.key, i.project_key, i.created_at, s.sprint_id FROM jira_issues i
+			JOIN jira_issue_versions v ON v.issue_id = i.id JOIN jira_issue_sprints s ON s.issue_id = i.id
+			WHERE v.version_id = 0 AND i.deleted_at IS NULL AND i.status_category = 'indeterminate' ORDER BY i.id LIMIT 300`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var is cairn.Issue
+			var created string
+			var sprint int64
+			if err := rows.Scan(&is.ID, &is.Key, &is.ProjectKey, &created, &sprint); err != nil {
+				return err
+			}
+			is.Created = store.ParseTime(sql.NullString{String: created, Valid: true})
+			is.Updated = is.Created
+			is.IssueType, is.Summary, is.Labels, is.FixVersionIDs = "Story", "a summary of some length", []string{"x"}, []int64{0}
+			is.SprintIDs, is.Status, is.StatusCategory = []int64{sprint}, "In Progress", cairn.CategoryIndeterminate
+			p := 3.0
+			is.StoryPoints = &p
+			c.issues = append(c.issues, is)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i := range c.issues {
+			is := &c.issues[i]
+			trs, err := tx.QueryContext(ctx, `SELECT history_id, at, to_status, from_category, to_category
+				FROM jira_status_changes WHERE issue_id = ? ORDER BY rowid`, is.ID)
+			if err != nil {
+				return err
+			}
+			for trs.Next() {
+				var t cairn.Transition
+				var at string
+				var from, to sql.NullString
+				if err := trs.Scan(&t.HistoryID, &at, &t.ToStatus, &from, &to); err != nil {
+					trs.Close()
+					return err
+				}
+				t.At = store.ParseTime(sql.NullString{String: at, Valid: true})
+				t.FromCategory, t.ToCategory = cairn.StatusCategory(from.String), cairn.StatusCategory(to.String)
+				is.Transitions = append(is.Transitions, t)
+			}
+			trs.Close()
+		}
+		var created string
+		c.pr = cairn.PullRequest{ID: 1, Repo: "acme/r01", Number: 1, Title: "a title", State: "closed"}
+		if err := tx.QueryRowContext(ctx, `SELECT created_at FROM github_pull_requests WHERE id = 1`).Scan(&created); err != nil {
+			return err
+		}
+		c.pr.Created = store.ParseTime(sql.NullString{String: created, Valid: true})
+		c.pr.Merged = c.pr.Created.Add(30 * time.Hour)
+		return nil
+	})
+	if err != nil || len(c.issues) < 3 {
+		b.Fatal(len(c.issues), err)
+	}
+	return c
+}
+
+// change moves the next three issues to a new status at asOf (done, or back in progress: within
+// the current week, so the teams' weekly throughput, and with it every forecast, stays) and adds a
+// review to the PR.
+func (c *benchChanger) change(asOf time.Time) {
+	ctx := context.Background()
+	var page []cairn.Issue
+	for range 3 {
+		is := &c.issues[c.next%len(c.issues)]
+		c.next++
+		from, to := cairn.CategoryIndeterminate, cairn.CategoryDone
+		status := "Done"
+		if is.StatusCategory == cairn.CategoryDone {
+			from, to, status = cairn.CategoryDone, cairn.CategoryIndeterminate, "In Progress"
+		}
+		is.Transitions = append(is.Transitions, cairn.Transition{HistoryID: fmt.Sprint(10 + len(is.Transitions)),
+			At: asOf.Add(-time.Second), FromStatus: is.Status, ToStatus: status, FromCategory: from, ToCategory: to})
+		is.Status, is.StatusCategory, is.Updated = status, to, asOf.Add(-time.Second)
+		is.Raw = []byte(fmt.Sprintf(`{"id":%d,"n":%d}`, is.ID, c.next))
+		page = append(page, *is)
+	}
+	if _, _, err := c.db.SaveJiraIssues(ctx, store.JiraIssuePage{Scope: page[0].ProjectKey, Issues: page}); err != nil {
+		c.b.Fatal(err)
+	}
+	c.review++
+	c.pr.Updated = asOf.Add(-time.Second)
+	c.pr.Raw = []byte(fmt.Sprintf(`{"n":%d}`, c.review))
+	rv := cairn.Review{ID: c.review, Repo: c.pr.Repo, Number: c.pr.Number, State: "COMMENTED", SubmittedAt: asOf.Add(-time.Second)}
+	if _, _, err := c.db.SaveGitHubPullRequests(ctx, store.GitHubPRPage{Repo: c.pr.Repo, PRs: []cairn.PullRequest{c.pr},
+		Reviews: []cairn.Review{rv}}); err != nil {
+		c.b.Fatal(err)
+	}
+}
