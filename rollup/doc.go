@@ -3,8 +3,8 @@
 // blockers, forecast and status. Compute is pure: data, a Spec and an asOf time in, a Report
 // out; no I/O, no clock, forecasts seeded by ForecastSeed(program, milestone, ISO week). It
 // computes milestones and team flows on every core, each into its own slot, so the result does
-// not depend on scheduling. Run is the thin store-side wrapper the service calls after each
-// sync.
+// not depend on scheduling. Run is the thin store-side wrapper of a one-shot rollup; Engine is
+// the incremental one the service runs after each sync (see the last section).
 //
 // # Items and mapping
 //
@@ -85,4 +85,38 @@
 // install (no snapshots) it first backfills BackfillDays days: for each day, the milestone's
 // current items created by the end of the day, in the category their status history gives at
 // that time. Backfilled snapshots carry no forecast.
+//
+// # Incremental rollup
+//
+// Run loads everything, computes everything and stores the whole report: the one-shot path of
+// `cairn rollup`, the demo and the report commands. `cairn serve` runs an Engine after each
+// sync instead, whose Update stores the very report (byte for byte) and snapshots Run would at
+// the same as-of time (TestEngineMatchesRun checks this after random synced changes and as-of
+// moves), in a fraction of the time:
+//
+//   - Change capture. Triggers (store migration 0007) list in rollup_dirty every Jira issue,
+//     link, pull request and GitHub issue whose rows (status changes, fix versions, sprints,
+//     reviews and Jira keys included) were inserted, updated or deleted. Update takes the list
+//     and deletes it in one transaction and re-reads exactly those rows into the data it keeps
+//     in memory (store.PatchRollup), and the small tables (versions, sprints, GitHub
+//     milestones, last syncs) whole.
+//   - Recompute, reusing what did not change. Items, memberships and each milestone's numbers
+//     are recomputed from the data every time (a pass over it); the costly parts are reused
+//     when their whole input is unchanged: a forecast when its ForecastInput is (it is a pure
+//     function of it); a team's or program's flow when a 128-bit fingerprint of everything the
+//     flow reads, including which side of asOf and of the trailing window's start each of its
+//     times falls, is; a milestone's JSON when its report is reflect.DeepEqual to the last one.
+//     So the time windows that move with asOf within a day (stale items, review waits,
+//     "completed in the last 7 days", the flow window's trailing edge, stalled days, stale data,
+//     past due) are never cached stale: what they decide is recomputed, and only what they leave
+//     unchanged is reused.
+//   - Saving. The report is stored as a skeleton and one content-addressed part per milestone
+//     (store.SaveReportParts): only new parts are written; store.DB.LatestReport reassembles
+//     the same JSON; parts go with the last report that uses them.
+//
+// Update falls back to a full load (and clears the change list first) on its first run, after
+// any failed Update (its state is dropped, never half-patched), on a new UTC day (the snapshot
+// history, forecast start and ISO week move), when asOf goes back, when another run cleared the
+// change list (Run does, bumping its generation), and when more than MaxChanges rows changed (a
+// full sync dirties everything).
 package rollup

@@ -265,7 +265,24 @@ func patchIssues(ctx context.Context, tx *sql.Tx, t *IssueTable, ids []int64) er
 	sub.attachIDs(versions, func(r *IssueRow) *Span { return &r.Versions })
 	sub.attachIDs(sprints, func(r *IssueRow) *Span { return &r.Sprints })
 	t.IDs = sub.IDs
-	// Merge: the rows not named, and the fresh ones, in id order.
+	// When every named issue is still there (edits, the usual case), its row is replaced where
+	// it is; else the rows not named and the fresh ones are merged in id order.
+	if len(fresh) == len(ids) {
+		at := make([]int, len(fresh))
+		inPlace := true
+		for i := range fresh {
+			if at[i] = t.index(fresh[i].ID); at[i] < 0 {
+				inPlace = false
+				break
+			}
+		}
+		if inPlace {
+			for i := range fresh {
+				t.Rows[at[i]] = fresh[i]
+			}
+			return nil
+		}
+	}
 	gone := make(map[int64]bool, len(ids))
 	for _, id := range ids {
 		gone[id] = true

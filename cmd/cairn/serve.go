@@ -194,13 +194,17 @@ func (m *Main) Run(ctx context.Context) error {
 		}})
 	}
 	spec := rollupSpec(cfg)
+	engine := rollup.NewEngine(db, spec)
+	engine.Log = log
 	pagesHandler := pages.NewHandler(versioned, pageOptions(cfg))
 	apiHandler := api.Handler(reports)
 	m.Service, err = service.New(service.Options{
 		DB:         db,
 		Connectors: conns,
+		// The incremental rollup: the engine keeps the synced data in memory and recomputes
+		// what the sync changed (a full run on the first sync, each new day, or when unsure).
 		AfterSync: func(ctx context.Context) error {
-			_, err := rollup.Run(ctx, db, spec, db.Now())
+			_, _, err := engine.Update(ctx, db.Now())
 			return err
 		},
 		Jobs:     jobs,
