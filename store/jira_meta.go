@@ -144,7 +144,7 @@ func (db *DB) SaveJiraSprints(ctx context.Context, boardID int64, sprints []cair
 // JiraOpenSprintBoards returns the project's boards that have an active or future sprint: the
 // only ones whose sprints change between reconciles, short of a new sprint.
 func (db *DB) JiraOpenSprintBoards(ctx context.Context, project string) ([]int64, error) {
-	ids, err := db.ids(ctx, `SELECT b.id FROM jira_boards b WHERE b.project_key = ?
+	ids, err := db.ids(ctx, db.read, `SELECT b.id FROM jira_boards b WHERE b.project_key = ?
 		AND EXISTS (SELECT 1 FROM jira_sprints s WHERE s.board_id = b.id AND s.state IN ('active', 'future'))
 		ORDER BY b.id`, project)
 	if err != nil {

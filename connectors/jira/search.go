@@ -80,6 +80,7 @@ func (c *Client) Search(ctx context.Context, jql, cursor string) (cairn.JiraPage
 		}
 		page.Issues = append(page.Issues, d.issue)
 	}
+	detachPage(page.Issues)
 	return page, nil
 }
 
