@@ -52,6 +52,9 @@ type UpdateInfo struct {
 	Why     string // why it was (first run, new day, ...); "" for an incremental run
 	Changes int    // rows patched in (incremental)
 	Parts   int    // milestone parts re-encoded
+	// Where the time went: taking and patching in the changes (or the full load), computing,
+	// encoding, storing the snapshots and the report.
+	Load, Compute, Encode, Save time.Duration
 }
 
 // NewEngine returns an Engine for spec; its first Update is a full run.
@@ -66,6 +69,7 @@ func NewEngine(db *store.DB, spec Spec) *Engine {
 // another run cleared the change list, or when more than MaxChanges rows changed.
 func (e *Engine) Update(ctx context.Context, asOf time.Time) (*Report, UpdateInfo, error) {
 	asOf = asOf.UTC()
+	t0 := time.Now()
 	st := e.st
 	e.st = nil // kept only if this Update succeeds: a failure halfway leaves nothing half-patched
 	var info UpdateInfo
@@ -106,12 +110,18 @@ func (e *Engine) Update(ctx context.Context, asOf time.Time) (*Report, UpdateInf
 		}
 	}
 	st.asOf = asOf
+	t1 := time.Now()
+	info.Load = t1.Sub(t0)
 	in := Input{Data: *st.data, History: st.history}
 	r := computeMemo(&in, e.spec, asOf, false, st.fm, st.flm)
+	t2 := time.Now()
+	info.Compute = t2.Sub(t1)
 	skel, parts, err := st.em.encodeParts(r)
 	if err != nil {
 		return nil, info, fmt.Errorf("rollup: encode report: %w", err)
 	}
+	t3 := time.Now()
+	info.Encode = t3.Sub(t2)
 	info.Parts = countNew(st.em)
 	snaps := Snapshots(r)
 	// Snapshots first, as Run does: a new report signals that everything of the rollup is stored.
@@ -121,12 +131,15 @@ func (e *Engine) Update(ctx context.Context, asOf time.Time) (*Report, UpdateInf
 	if _, err := e.db.SaveReportParts(ctx, r.AsOf, r.Week, skel, parts); err != nil {
 		return nil, info, fmt.Errorf("rollup: %w", err)
 	}
+	info.Save = time.Since(t3)
 	st.history = replaceDay(st.history, snaps, st.day)
 	st.fm.rotate()
 	st.flm.rotate()
 	e.st = st
 	if e.Log != nil {
-		e.Log.Info("rollup", "full", info.Full, "why", info.Why, "changes", info.Changes, "parts_encoded", info.Parts)
+		e.Log.Info("rollup", "full", info.Full, "why", info.Why, "changes", info.Changes, "parts_encoded", info.Parts,
+			"load_seconds", info.Load.Seconds(), "compute_seconds", info.Compute.Seconds(),
+			"encode_seconds", info.Encode.Seconds(), "save_seconds", info.Save.Seconds())
 	}
 	return r, info, nil
 }

@@ -42,6 +42,7 @@ func BenchmarkIncremental(b *testing.B) {
 	b.ResetTimer()
 	var cpu time.Duration
 	full, parts := 0, 0
+	var phases [4]time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		asOf = asOf.Add(time.Minute)
@@ -58,6 +59,9 @@ func BenchmarkIncremental(b *testing.B) {
 			full++
 		}
 		parts += info.Parts
+		for k, d := range [...]time.Duration{info.Load, info.Compute, info.Encode, info.Save} {
+			phases[k] += d
+		}
 		b.StartTimer()
 	}
 	b.StopTimer()
@@ -65,6 +69,9 @@ func BenchmarkIncremental(b *testing.B) {
 	b.ReportMetric(heap, "engine-heap-MB")
 	b.ReportMetric(float64(full), "full-runs")
 	b.ReportMetric(float64(parts)/float64(b.N), "parts-encoded/op")
+	for k, name := range []string{"patch", "compute", "encode", "save"} {
+		b.ReportMetric(phases[k].Seconds()/float64(b.N), name+"-s/op")
+	}
 	if hwm := peakRSS(); resetPeakRSS && hwm > 0 {
 		b.ReportMetric(float64(hwm)/(1<<20), "peak-RSS-MB")
 	}
