@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,9 +50,9 @@ type projectRun struct {
 	items   int
 	total   int
 	w       *pageWriter
-	// seen are the ids listed, on runs that listed from page 1: eight bytes an issue, not a
-	// map entry, since every project keeps them until the listings are all stored.
-	seen    []int64
+	// seen are the ids listed, on runs that listed from page 1 (nil otherwise): every project
+	// keeps them until the listings are all stored, so they are kept compact (idList).
+	seen    *idList
 	sprints map[int64]bool // sprint ids of the issues stored by this run
 	counted map[int64]bool // sprints counted in this run
 }
@@ -89,7 +90,7 @@ func (j *Jira) syncProject(ctx context.Context, w *pageWriter, project string, f
 			since := jqlSince(st.Watermark.Add(-j.opts.Overlap-slack), loc)
 			r.cur.JQL = query + ` AND updated >= "` + since + `"` + jqlOrder
 		}
-		r.seen = []int64{}
+		r.seen = &idList{}
 	}
 	if !r.cur.Done {
 		if err := r.list(ctx); err != nil {
@@ -245,7 +246,7 @@ func (r *projectRun) stored(p sentPage, saved store.JiraSaved) {
 	r.cur = p.cur
 	for i := range p.page.Issues {
 		if r.seen != nil {
-			r.seen = append(r.seen, p.page.Issues[i].ID)
+			r.seen.add(p.page.Issues[i].ID)
 		}
 		for _, s := range p.page.Issues[i].SprintIDs {
 			r.sprints[s] = true
@@ -342,10 +343,12 @@ func sprintBoards(boards []cairn.Board) []int64 {
 // listing is confirmed missing by a second, id-only listing before it is marked, so one that
 // a page shift skipped is never deleted.
 func (r *projectRun) reconcile(ctx context.Context) error {
-	listed := r.seen
-	r.seen = nil
+	var listed []int64
 	fresh := false
-	if listed == nil { // resumed: the pages before the cut were listed by another process
+	if r.seen != nil {
+		listed = r.seen.ids()
+		r.seen = nil
+	} else { // resumed: the pages before the cut were listed by another process
 		var err error
 		if listed, err = r.listIDs(ctx); err != nil {
 			return err
@@ -408,4 +411,38 @@ func (r *projectRun) listIDs(ctx context.Context) ([]int64, error) {
 		}
 		cursor = next
 	}
+}
+
+// idList holds the ids a listing returned, in the order listed, as varint differences from
+// the previous id. Jira numbers issues from one counter per site and a project is listed in
+// creation order, so consecutive ids are close and most take one or two bytes instead of
+// eight. Every project of a run keeps its list until all listings are stored, so this is the
+// one part of a full sync that grows with the number of issues: 1.6 MB at 200,000 issues as
+// []int64 (twice that in the heap before a collection), a quarter of it or less here.
+type idList struct {
+	b    []byte
+	last int64
+	n    int
+}
+
+func (l *idList) add(id int64) {
+	l.b = binary.AppendVarint(l.b, id-l.last)
+	l.last = id
+	l.n++
+}
+
+// ids returns the listed ids, in the order listed.
+func (l *idList) ids() []int64 {
+	out := make([]int64, 0, l.n)
+	var id int64
+	for b := l.b; len(b) > 0; {
+		d, k := binary.Varint(b)
+		if k <= 0 { // cannot happen: add wrote it
+			panic("syncer: corrupt id list")
+		}
+		b = b[k:]
+		id += d
+		out = append(out, id)
+	}
+	return out
 }
