@@ -86,11 +86,21 @@ func (db *DB) SaveGitHubPullRequests(ctx context.Context, page GitHubPRPage) (cr
 		}
 	}
 	err = db.Update(ctx, func(tx *sql.Tx) error {
+		// Every pull request the page writes is listed for the rollup, and so is the key a
+		// stored one leaves (a transferred or renamed repo: same id, new repo and number).
+		var changed RollupChanges
 		ids := make([]int64, len(page.PRs))
+		onPage := make(map[PRRef]bool, len(page.PRs))
 		for i, p := range page.PRs {
 			ids[i] = p.ID
+			changed.addPR(p.Repo, p.Number)
+			onPage[PRRef{p.Repo, p.Number}] = true
 		}
-		prev, err := updatedAts(ctx, tx, "github_pull_requests", ids)
+		prev, err := updatedAts(ctx, tx, "github_pull_requests", ids, func(repo string, number int) {
+			if !onPage[PRRef{repo, number}] {
+				changed.addPR(repo, number)
+			}
+		})
 		if err != nil {
 			return err
 		}
@@ -111,6 +121,37 @@ func (db *DB) SaveGitHubPullRequests(ctx context.Context, page GitHubPRPage) (cr
 			}); err != nil {
 				return fmt.Errorf("clear reviews and links: %w", err)
 			}
+		}
+		// A review still stored after the clear belongs to a pull request not on the page, which
+		// the upsert takes it from: that one changes too. Rare, and cheap to look for.
+		if len(page.Reviews) > 0 {
+			rids := make([]int64, len(page.Reviews))
+			for i := range page.Reviews {
+				r := &page.Reviews[i]
+				rids[i] = r.ID
+				changed.addPR(r.Repo, r.Number)
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT repo, number FROM github_reviews WHERE id `+inIDs, jsonInts(rids))
+			if err != nil {
+				return fmt.Errorf("upsert reviews: %w", err)
+			}
+			for rows.Next() {
+				var ref PRRef
+				if err := rows.Scan(&ref.Repo, &ref.Number); err != nil {
+					rows.Close()
+					return err
+				}
+				changed.addPR(ref.Repo, ref.Number)
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+		}
+		for i := range page.Links {
+			changed.addPR(page.Links[i].Repo, page.Links[i].Number)
+		}
+		if err := changed.record(ctx, tx); err != nil {
+			return err
 		}
 		if err := db.execRows(ctx, tx, &reviewUpsert, len(page.Reviews), func(i int, args []any) []any {
 			r := &page.Reviews[i]
@@ -138,8 +179,9 @@ func (db *DB) SaveGitHubPullRequests(ctx context.Context, page GitHubPRPage) (cr
 	return created, updated, nil
 }
 
-// updatedAts returns the stored updated_at of those ids that table has.
-func updatedAts(ctx context.Context, tx *sql.Tx, table string, ids []int64) (map[int64]string, error) {
+// updatedAts returns the stored updated_at of those ids that table has, and passes each stored
+// row's repo and number to ref (when not nil).
+func updatedAts(ctx context.Context, tx *sql.Tx, table string, ids []int64, ref func(repo string, number int)) (map[int64]string, error) {
 	prev := make(map[int64]string, len(ids))
 	for len(ids) > 0 {
 		n := min(len(ids), maxRowsPerStatement)
@@ -147,18 +189,23 @@ func updatedAts(ctx context.Context, tx *sql.Tx, table string, ids []int64) (map
 		for i, id := range ids[:n] {
 			args[i] = id
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, updated_at FROM `+table+` WHERE id IN (`+placeholders(n)+`)`, args...)
+		rows, err := tx.QueryContext(ctx, `SELECT id, updated_at, repo, number FROM `+table+` WHERE id IN (`+placeholders(n)+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
 			var id int64
 			var at sql.NullString
-			if err := rows.Scan(&id, &at); err != nil {
+			var repo string
+			var number int
+			if err := rows.Scan(&id, &at, &repo, &number); err != nil {
 				rows.Close()
 				return nil, err
 			}
 			prev[id] = at.String
+			if ref != nil {
+				ref(repo, number)
+			}
 		}
 		if err := rows.Close(); err != nil {
 			return nil, err
@@ -351,8 +398,13 @@ func (db *DB) SaveGitHubIssues(ctx context.Context, page GitHubIssuePage) (creat
 		for i, is := range page.Issues {
 			ids[i] = is.ID
 		}
-		prev, err := updatedAts(ctx, tx, "github_issues", ids)
+		prev, err := updatedAts(ctx, tx, "github_issues", ids, nil)
 		if err != nil {
+			return err
+		}
+		// GitHub issues are listed for the rollup by id, which a transfer keeps.
+		changed := RollupChanges{GitHubIssues: ids}
+		if err := changed.record(ctx, tx); err != nil {
 			return err
 		}
 		created, updated = countChanges(prev, len(page.Issues), func(i int) (int64, time.Time) { return page.Issues[i].ID, page.Issues[i].Updated })
@@ -495,8 +547,10 @@ func (db *DB) GitHubNumbers(ctx context.Context, repo, kind string) ([]int, erro
 }
 
 // markDeleted runs a soft-delete UPDATE (its first parameter deleted_at = at, the rest from
-// args(i)) for n rows in one transaction and returns how many rows changed.
-func (db *DB) markDeleted(ctx context.Context, query string, at time.Time, n int, args func(i int) []any) (int, error) {
+// args(i)) for n rows in one transaction and returns how many rows changed. The query returns
+// one integer of each row it changes (RETURNING), which mark adds to the rollup's change list.
+func (db *DB) markDeleted(ctx context.Context, query string, at time.Time, n int, args func(i int) []any,
+	mark func(c *RollupChanges, key int64)) (int, error) {
 	changed := 0
 	err := db.Update(ctx, func(tx *sql.Tx) error {
 		changed = 0
@@ -505,15 +559,22 @@ func (db *DB) markDeleted(ctx context.Context, query string, at time.Time, n int
 			return err
 		}
 		defer st.Close()
+		var keys []int64
 		for i := range n {
-			res, err := st.ExecContext(ctx, append([]any{FormatTime(at)}, args(i)...)...)
+			rows, err := st.QueryContext(ctx, append([]any{FormatTime(at)}, args(i)...)...)
 			if err != nil {
 				return err
 			}
-			k, _ := res.RowsAffected()
-			changed += int(k)
+			if keys, err = scanIDs(rows, keys); err != nil {
+				return err
+			}
 		}
-		return nil
+		changed = len(keys)
+		var c RollupChanges
+		for _, k := range keys {
+			mark(&c, k)
+		}
+		return c.record(ctx, tx)
 	})
 	return changed, err
 }
@@ -525,8 +586,13 @@ func (db *DB) MarkGitHubDeleted(ctx context.Context, repo, kind string, numbers 
 	if err != nil {
 		return 0, err
 	}
-	n, err := db.markDeleted(ctx, `UPDATE `+table+` SET deleted_at = ? WHERE repo = ? AND number = ? AND deleted_at IS NULL`,
-		at, len(numbers), func(i int) []any { return []any{repo, numbers[i]} })
+	// A pull request is listed for the rollup by repo and number, a GitHub issue by id.
+	ret, mark := "number", func(c *RollupChanges, n int64) { c.addPR(repo, int(n)) }
+	if kind == GitHubIssues {
+		ret, mark = "id", func(c *RollupChanges, id int64) { c.GitHubIssues = append(c.GitHubIssues, id) }
+	}
+	n, err := db.markDeleted(ctx, `UPDATE `+table+` SET deleted_at = ? WHERE repo = ? AND number = ? AND deleted_at IS NULL RETURNING `+ret,
+		at, len(numbers), func(i int) []any { return []any{repo, numbers[i]} }, mark)
 	if err != nil {
 		return 0, fmt.Errorf("mark github %s of %s deleted: %w", kind, repo, err)
 	}

@@ -143,6 +143,36 @@ func execIn(ctx context.Context, tx *sql.Tx, q string, ids []any) error {
 	return nil
 }
 
+// queryIn is execIn for a statement that returns one integer column (UPDATE or DELETE with
+// RETURNING): what it returns is appended to out.
+func queryIn(ctx context.Context, tx *sql.Tx, q string, ids []any, out []int64) ([]int64, error) {
+	for len(ids) > 0 {
+		n := min(500, len(ids))
+		rows, err := tx.QueryContext(ctx, strings.Replace(q, "(?)", "("+placeholders(n)+")", -1), ids[:n]...)
+		if err != nil {
+			return out, err
+		}
+		if out, err = scanIDs(rows, out); err != nil {
+			return out, err
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// scanIDs appends the integer column of rows to out and closes rows.
+func scanIDs(rows *sql.Rows, out []int64) ([]int64, error) {
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return out, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
 // rawView is rawText without the copy: the driver copies bound text into SQLite before the
 // statement returns, and nothing writes to an issue's raw bytes meanwhile, so a page of
 // issues is not duplicated (500 KB a page) only to be copied again.
@@ -191,15 +221,22 @@ func storedIssues(ctx context.Context, tx *sql.Tx, issues []cairn.Issue) (map[in
 
 // rename points what other rows say about an issue's old key at its new one: links stored
 // from the other side and the epic and parent of its children, none of which changes their
-// own updated time in Jira when the issue moves.
-func rename(ctx context.Context, tx *sql.Tx, from, to string) error {
-	for _, q := range []string{
-		`UPDATE jira_issue_links SET from_key = ? WHERE from_key = ?`,
-		`UPDATE jira_issue_links SET to_key = ? WHERE to_key = ?`,
-		`UPDATE jira_issues SET epic_key = ? WHERE epic_key = ?`,
-		`UPDATE jira_issues SET parent_key = ? WHERE parent_key = ?`,
+// own updated time in Jira when the issue moves. The rows it changes go to changed.
+func rename(ctx context.Context, tx *sql.Tx, from, to string, changed *RollupChanges) error {
+	for _, q := range []struct {
+		sql string
+		ids *[]int64
+	}{
+		{`UPDATE jira_issue_links SET from_key = ? WHERE from_key = ? RETURNING id`, &changed.Links},
+		{`UPDATE jira_issue_links SET to_key = ? WHERE to_key = ? RETURNING id`, &changed.Links},
+		{`UPDATE jira_issues SET epic_key = ? WHERE epic_key = ? RETURNING id`, &changed.Issues},
+		{`UPDATE jira_issues SET parent_key = ? WHERE parent_key = ? RETURNING id`, &changed.Issues},
 	} {
-		if _, err := tx.ExecContext(ctx, q, to, from); err != nil {
+		rows, err := tx.QueryContext(ctx, q.sql, to, from)
+		if err == nil {
+			*q.ids, err = scanIDs(rows, *q.ids)
+		}
+		if err != nil {
 			return fmt.Errorf("rename %s to %s: %w", from, to, err)
 		}
 	}
@@ -245,7 +282,7 @@ func (db *DB) SaveJiraIssuePages(ctx context.Context, pages []JiraIssuePage) ([]
 				return err
 			}
 		}
-		return nil
+		return w.changed.record(ctx, tx)
 	})
 	if err != nil {
 		if failed == "" && len(pages) > 0 {
@@ -256,9 +293,11 @@ func (db *DB) SaveJiraIssuePages(ctx context.Context, pages []JiraIssuePage) ([]
 	return saved, nil
 }
 
-// jiraWriter holds the batches of one transaction, reused from page to page.
+// jiraWriter holds the batches of one transaction, reused from page to page, and the keys of
+// the rows it wrote, listed for the incremental rollup when its pages are stored.
 type jiraWriter struct {
 	issues, changes, versions, sprints, links batch
+	changed                                   RollupChanges
 }
 
 func newJiraWriter() *jiraWriter {
@@ -308,7 +347,7 @@ func (w *jiraWriter) save(ctx context.Context, tx *sql.Tx, stmts stmtCache, page
 			continue
 		}
 		if old.key != is.Key {
-			if err := rename(ctx, tx, old.key, is.Key); err != nil {
+			if err := rename(ctx, tx, old.key, is.Key, &w.changed); err != nil {
 				return res, err
 			}
 		}
@@ -323,11 +362,12 @@ func (w *jiraWriter) save(ctx context.Context, tx *sql.Tx, stmts stmtCache, page
 			return res, err
 		}
 	}
-	if err := execIn(ctx, tx, `DELETE FROM jira_issue_links WHERE from_key IN (?)`, keys); err != nil {
-		return res, err
-	}
-	if err := execIn(ctx, tx, `DELETE FROM jira_issue_links WHERE to_key IN (?)`, keys); err != nil {
-		return res, err
+	// The links removed are listed for the rollup, as are those the page stores below.
+	for _, q := range []string{`DELETE FROM jira_issue_links WHERE from_key IN (?) RETURNING id`,
+		`DELETE FROM jira_issue_links WHERE to_key IN (?) RETURNING id`} {
+		if w.changed.Links, err = queryIn(ctx, tx, q, keys, w.changed.Links); err != nil {
+			return res, err
+		}
 	}
 	synced := FormatTime(now)
 	for i := range page.Issues {
@@ -335,6 +375,7 @@ func (w *jiraWriter) save(ctx context.Context, tx *sql.Tx, stmts stmtCache, page
 			continue
 		}
 		is := &page.Issues[i]
+		w.changed.Issues = append(w.changed.Issues, is.ID)
 		var points any
 		if is.StoryPoints != nil {
 			points = *is.StoryPoints
@@ -356,6 +397,7 @@ func (w *jiraWriter) save(ctx context.Context, tx *sql.Tx, stmts stmtCache, page
 		}
 		for _, l := range is.Links {
 			w.links.add(l.ID, l.Type, l.FromKey, l.ToKey)
+			w.changed.Links = append(w.changed.Links, l.ID)
 		}
 	}
 	for _, b := range []struct {
@@ -423,8 +465,9 @@ func (db *DB) ids(ctx context.Context, pool *sql.DB, query string, args ...any) 
 // changed. An issue that meanwhile moved to another project is left alone.
 func (db *DB) MarkJiraDeleted(ctx context.Context, project string, ids []int64, at time.Time) (int, error) {
 	n, err := db.markDeleted(ctx, `UPDATE jira_issues SET deleted_at = ?
-			WHERE id = ? AND project_key = ? AND deleted_at IS NULL`, at, len(ids),
-		func(i int) []any { return []any{ids[i], project} })
+			WHERE id = ? AND project_key = ? AND deleted_at IS NULL RETURNING id`, at, len(ids),
+		func(i int) []any { return []any{ids[i], project} },
+		func(c *RollupChanges, id int64) { c.Issues = append(c.Issues, id) })
 	if err != nil {
 		return 0, fmt.Errorf("mark jira issues of %s deleted: %w", project, err)
 	}
