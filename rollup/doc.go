@@ -94,9 +94,11 @@
 // the same as-of time (TestEngineMatchesRun checks this after random synced changes and as-of
 // moves), in a fraction of the time:
 //
-//   - Change capture. Triggers (store migration 0007) list in rollup_dirty every Jira issue,
-//     link, pull request and GitHub issue whose rows (status changes, fix versions, sprints,
-//     reviews and Jira keys included) were inserted, updated or deleted. Update takes the list
+//   - Change capture. The store's write methods list in rollup_dirty, in the transaction of
+//     the write and with one statement per page, every Jira issue, link, pull request and
+//     GitHub issue whose rows (status changes, fix versions, sprints, reviews and Jira keys
+//     included) they inserted, updated or deleted (store.TestCaptureCoversEveryWrite checks
+//     every write path against triggers). Update takes the list
 //     and deletes it in one transaction and re-reads exactly those rows into the data it keeps
 //     in memory (store.PatchRollup), and the small tables (versions, sprints, GitHub
 //     milestones, last syncs) whole.
