@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"slices"
 	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -81,15 +80,8 @@ func Compute(in Input, spec Spec, asOf time.Time) *Report {
 // the issues' status histories are released once the items are built from them (only
 // Backfill reads them again).
 func compute(in *Input, spec Spec, asOf time.Time, own bool) *Report {
-	return computeMemo(in, spec, asOf, own, nil, nil)
-}
-
-// computeMemo is compute with forecasts and flows looked up in fm and flm (nil: none) before
-// they are computed.
-func computeMemo(in *Input, spec Spec, asOf time.Time, own bool, fm *forecastMemo, flm *flowMemo) *Report {
 	asOf = asOf.UTC()
 	c, members := newComputer(in, spec, asOf)
-	c.fm, c.flm = fm, flm
 	if own && in.Data.Table != nil {
 		in.Data.Table.Trans = nil // the status changes; the rows' ranges are not read again
 	}
@@ -100,6 +92,65 @@ func computeMemo(in *Input, spec Spec, asOf time.Time, own bool, fm *forecastMem
 	}
 
 	// Team throughput and flow: every item and PR of the team.
+	teams, teamItems, teamPRs := c.teamGroups()
+	c.teamTP = make(map[string][]int, len(teams))
+	r.Teams = make([]TeamFlow, len(teams))
+	parallel(len(teams), func(k int) {
+		t := teams[k]
+		r.Teams[k] = TeamFlow{Team: t, Flow: w.flow(teamItems[t], teamPRs[t], &c.win)}
+	})
+	for _, tf := range r.Teams {
+		tp := make([]int, len(tf.Throughput))
+		for k, wc := range tf.Throughput {
+			tp[k] = wc.Count
+		}
+		c.teamTP[tf.Team] = tp
+	}
+
+	// Milestones are independent: compute them on every core, each into its own slot.
+	specs := make([]*MilestoneSpec, 0, len(members))
+	for _, ps := range c.spec.Programs {
+		for k := range ps.Milestones {
+			specs = append(specs, &ps.Milestones[k])
+		}
+	}
+	reports := make([]MilestoneReport, len(members))
+	parallel(len(members), func(g int) {
+		m := c.milestone(c.msProgram[g], specs[g], members[g], nil)
+		c.rubric(&m)
+		reports[g] = m
+	})
+
+	progItems, progPRs := c.programGroups(members)
+	if len(c.spec.Programs) > 0 { // none stays nil (JSON null), as it always was
+		r.Programs = make([]ProgramReport, len(c.spec.Programs))
+	}
+	g := 0
+	for pi, ps := range c.spec.Programs {
+		pr := &r.Programs[pi]
+		pr.Name = ps.Name
+		for range ps.Milestones {
+			m := reports[g]
+			g++
+			pr.Milestones = append(pr.Milestones, m)
+			pr.Blockers = append(pr.Blockers, m.Blockers...)
+		}
+	}
+	parallel(len(r.Programs), func(pi int) {
+		r.Programs[pi].Flow = w.flow(progItems[pi], progPRs[pi], &c.win)
+	})
+	for pi := range r.Programs {
+		pr := &r.Programs[pi]
+		pr.Blockers, pr.Dependencies = programBlockers(pr.Blockers)
+		programStatus(pr)
+	}
+	return r
+}
+
+// teamGroups returns the teams (sorted) and each one's items and PRs (every item of the team,
+// every PR of its repos), and sets c.teamFirst.
+func (c *computer) teamGroups() ([]string, map[string][]int32, map[string][]int32) {
+	w := c.w
 	teamItems := map[string][]int32{}
 	for i := range w.items {
 		teamItems[w.items[i].team] = append(teamItems[w.items[i].team], int32(i))
@@ -132,52 +183,20 @@ func computeMemo(in *Input, spec Spec, asOf time.Time, own bool, fm *forecastMem
 		}
 		c.teamFirst[t] = first
 	}
-	c.teamTP = make(map[string][]int, len(teams))
-	r.Teams = make([]TeamFlow, len(teams))
-	parallel(len(teams), func(k int) {
-		t := teams[k]
-		r.Teams[k] = TeamFlow{Team: t, Flow: c.flm.flow(w, "team "+t, teamItems[t], teamPRs[t], &c.win)}
-	})
-	for _, tf := range r.Teams {
-		tp := make([]int, len(tf.Throughput))
-		for k, wc := range tf.Throughput {
-			tp[k] = wc.Count
-		}
-		c.teamTP[tf.Team] = tp
-	}
+	return teams, teamItems, teamPRs
+}
 
-	// Milestones are independent: compute them on every core, each into its own slot.
-	specs := make([]*MilestoneSpec, 0, len(members))
-	for _, ps := range c.spec.Programs {
-		for k := range ps.Milestones {
-			specs = append(specs, &ps.Milestones[k])
-		}
-	}
-	reports := make([]MilestoneReport, len(members))
-	parallel(len(members), func(g int) {
-		m := c.milestone(c.msProgram[g], specs[g], members[g])
-		c.rubric(&m)
-		reports[g] = m
-	})
-
-	// Each program's items and PRs, in the order of their first milestone (the flow sums
-	// durations in this order), then the programs' flows on every core.
+// programGroups returns each program's items (sorted) and PRs, in the order of their first
+// milestone (the flow sums durations in this order).
+func (c *computer) programGroups(members [][]int32) (progItems, progPRs [][]int32) {
+	w := c.w
 	g := 0
 	progStamp := make([]int32, len(w.items))
-	progItems := make([][]int32, len(c.spec.Programs))
-	progPRs := make([][]int32, len(c.spec.Programs))
-	if len(c.spec.Programs) > 0 { // none stays nil (JSON null), as it always was
-		r.Programs = make([]ProgramReport, len(c.spec.Programs))
-	}
+	progItems = make([][]int32, len(c.spec.Programs))
+	progPRs = make([][]int32, len(c.spec.Programs))
 	for pi, ps := range c.spec.Programs {
-		pr := &r.Programs[pi]
-		pr.Name = ps.Name
 		for range ps.Milestones {
-			list := members[g]
-			m := reports[g]
-			g++
-			pr.Milestones = append(pr.Milestones, m)
-			for _, i := range list {
+			for _, i := range members[g] {
 				if progStamp[i] != int32(pi+1) {
 					progStamp[i] = int32(pi + 1)
 					progItems[pi] = append(progItems[pi], i)
@@ -188,24 +207,25 @@ func computeMemo(in *Input, spec Spec, asOf time.Time, own bool, fm *forecastMem
 					progPRs[pi] = append(progPRs[pi], it.prs...)
 				}
 			}
-			pr.Blockers = append(pr.Blockers, m.Blockers...)
+			g++
 		}
 	}
-	parallel(len(r.Programs), func(pi int) {
+	for pi := range progItems {
 		slices.Sort(progItems[pi])
-		r.Programs[pi].Flow = c.flm.flow(w, "program "+strconv.Itoa(pi), progItems[pi], progPRs[pi], &c.win)
-	})
-	for pi := range r.Programs {
-		pr := &r.Programs[pi]
-		pr.Blockers = uniqueBlockers(pr.Blockers)
-		for _, b := range pr.Blockers {
-			if b.Reason == BlockedByLink && (b.OtherProgram != "" || b.BlockingTeam != b.Blocked.Team) {
-				pr.Dependencies = append(pr.Dependencies, b)
-			}
-		}
-		programStatus(pr)
 	}
-	return r
+	return progItems, progPRs
+}
+
+// programBlockers returns a program's blockers (its milestones', without repeats) and the
+// dependencies among them: links to another program's or another team's item.
+func programBlockers(all []Blocker) (blockers, deps []Blocker) {
+	blockers = uniqueBlockers(all)
+	for _, b := range blockers {
+		if b.Reason == BlockedByLink && (b.OtherProgram != "" || b.BlockingTeam != b.Blocked.Team) {
+			deps = append(deps, b)
+		}
+	}
+	return blockers, deps
 }
 
 func uniqueBlockers(bs []Blocker) []Blocker {

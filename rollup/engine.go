@@ -41,8 +41,8 @@ type engineState struct {
 	gen     int64      // the change list's generation the data is current with
 	day     time.Time  // asOf's day: the history's window, forecasts' start, the ISO week
 	asOf    time.Time
+	k       *kept // the world and results of the last Update
 	fm      *forecastMemo
-	flm     *flowMemo
 	em      *encodeMemo
 }
 
@@ -51,7 +51,12 @@ type UpdateInfo struct {
 	Full    bool   // the data was loaded whole
 	Why     string // why it was (first run, new day, ...); "" for an incremental run
 	Changes int    // rows patched in (incremental)
-	Parts   int    // milestone parts re-encoded
+	// Rebuilt says why the world (items, indexes, memberships) was rebuilt from the patched
+	// data rather than patched in place (rows added or removed, a key or membership changed);
+	// "" when it was patched, or loaded whole.
+	Rebuilt    string
+	Recomputed int // milestones recomputed (the others' results were reused)
+	Parts      int // milestone parts re-encoded
 	// Where the time went: taking and patching in the changes (or the full load), computing,
 	// encoding, storing the snapshots and the report.
 	Load, Compute, Encode, Save time.Duration
@@ -73,6 +78,7 @@ func (e *Engine) Update(ctx context.Context, asOf time.Time) (*Report, UpdateInf
 	st := e.st
 	e.st = nil // kept only if this Update succeeds: a failure halfway leaves nothing half-patched
 	var info UpdateInfo
+	var d *dirty
 	switch {
 	case st == nil:
 		info.Why = "first run"
@@ -96,8 +102,15 @@ func (e *Engine) Update(ctx context.Context, asOf time.Time) (*Report, UpdateInf
 			info.Why = fmt.Sprintf("more than %d changes", limit)
 		default:
 			info.Changes = changes.Len()
+			b := takeBefore(st.data, changes)
 			if err := e.db.PatchRollup(ctx, st.data, changes); err != nil {
 				return nil, info, fmt.Errorf("rollup: %w", err)
+			}
+			d, info.Rebuilt = st.k.apply(st.data, b, changes)
+			if info.Rebuilt != "" {
+				st.k = nil // garbage before the new world is built
+				st.k = newKept(st.data, e.spec, asOf)
+				d = &dirty{all: true}
 			}
 		}
 	}
@@ -108,15 +121,16 @@ func (e *Engine) Update(ctx context.Context, asOf time.Time) (*Report, UpdateInf
 		if st, err = e.load(ctx, asOf); err != nil {
 			return nil, info, err
 		}
+		d = &dirty{all: true}
 	}
 	st.asOf = asOf
 	t1 := time.Now()
 	info.Load = t1.Sub(t0)
-	in := Input{Data: *st.data, History: st.history}
-	r := computeMemo(&in, e.spec, asOf, false, st.fm, st.flm)
+	r, changed, n := st.k.update(asOf, st.data, st.history, d, st.fm)
+	info.Recomputed = n
 	t2 := time.Now()
 	info.Compute = t2.Sub(t1)
-	skel, parts, err := st.em.encodeParts(r)
+	skel, parts, err := st.em.encodeParts(r, changed)
 	if err != nil {
 		return nil, info, fmt.Errorf("rollup: encode report: %w", err)
 	}
@@ -134,10 +148,10 @@ func (e *Engine) Update(ctx context.Context, asOf time.Time) (*Report, UpdateInf
 	info.Save = time.Since(t3)
 	st.history = replaceDay(st.history, snaps, st.day)
 	st.fm.rotate()
-	st.flm.rotate()
 	e.st = st
 	if e.Log != nil {
-		e.Log.Info("rollup", "full", info.Full, "why", info.Why, "changes", info.Changes, "parts_encoded", info.Parts,
+		e.Log.Info("rollup", "full", info.Full, "why", info.Why, "changes", info.Changes, "rebuilt", info.Rebuilt,
+			"recomputed", info.Recomputed, "parts_encoded", info.Parts,
 			"load_seconds", info.Load.Seconds(), "compute_seconds", info.Compute.Seconds(),
 			"encode_seconds", info.Encode.Seconds(), "save_seconds", info.Save.Seconds())
 	}
@@ -173,9 +187,10 @@ func (e *Engine) load(ctx context.Context, asOf time.Time) (*engineState, error)
 	if err != nil {
 		return nil, err
 	}
+	k := newKept(data, e.spec, asOf)
 	runtime.GC()
-	return &engineState{data: data, history: history, gen: gen, day: dayStart(asOf),
-		fm: newForecastMemo(), flm: newFlowMemo(), em: &encodeMemo{}}, nil
+	return &engineState{data: data, history: history, gen: gen, day: dayStart(asOf), k: k,
+		fm: newForecastMemo(), em: &encodeMemo{}}, nil
 }
 
 // loadHistory reads the snapshots Run reads at asOf, and backfills (and stores) those of the

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"strconv"
 	"sync"
 	"time"
@@ -45,6 +44,14 @@ func (fm *forecastMemo) run(in ForecastInput) Forecast {
 	fm.now[k] = f
 	fm.mu.Unlock()
 	return f
+}
+
+// keep carries the last run's forecast of key k over to this run (its milestone's result was
+// reused, so its forecast was not looked up).
+func (fm *forecastMemo) keep(k string) {
+	if f, ok := fm.last[k]; ok {
+		fm.now[k] = f
+	}
 }
 
 // rotate keeps the forecasts of the run just ended, and only those.
@@ -89,22 +96,22 @@ func forecastKey(in ForecastInput) string {
 
 // encodedMilestone is a milestone's report as last encoded.
 type encodedMilestone struct {
-	report MilestoneReport
-	body   []byte
-	hash   string
-	fresh  bool // encoded by the last encodeParts
+	body  []byte
+	hash  string
+	fresh bool // encoded by the last encodeParts
 }
 
 // encodeMemo encodes a report in parts (store.SaveReportParts): each milestone's JSON is a
-// part, re-encoded only when the milestone's report differs (reflect.DeepEqual, which never
-// calls two reports equal whose JSON differs) from the last run's.
+// part, re-encoded only when the milestone's report changed (the Engine knows which: those it
+// recomputed, and those whose status or reasons moved).
 type encodeMemo struct {
 	ms []encodedMilestone // by global milestone index (the spec's order)
 }
 
 // encodeParts returns r's JSON as a skeleton and parts: the skeleton with each part's body
-// inserted at its offset is json.Marshal(r), byte for byte (encodeReport's result).
-func (em *encodeMemo) encodeParts(r *Report) ([]byte, []store.ReportPart, error) {
+// inserted at its offset is json.Marshal(r), byte for byte (encodeReport's result). changed
+// says which milestones (by global index) changed since the last call; nil: all.
+func (em *encodeMemo) encodeParts(r *Report, changed []bool) ([]byte, []store.ReportPart, error) {
 	n := 0
 	for _, p := range r.Programs {
 		n += len(p.Milestones)
@@ -122,7 +129,7 @@ func (em *encodeMemo) encodeParts(r *Report) ([]byte, []store.ReportPart, error)
 	for pi := range r.Programs {
 		for k := range r.Programs[pi].Milestones {
 			m := &r.Programs[pi].Milestones[k]
-			if em.ms[g].body == nil || !reflect.DeepEqual(*m, em.ms[g].report) {
+			if em.ms[g].body == nil || changed == nil || changed[g] {
 				jobs = append(jobs, job{g, m})
 			}
 			g++
@@ -136,7 +143,7 @@ func (em *encodeMemo) encodeParts(r *Report) ([]byte, []store.ReportPart, error)
 			errs[i] = err
 			return
 		}
-		em.ms[j.g] = encodedMilestone{report: *j.m, body: body, hash: store.PartHash(body), fresh: true}
+		em.ms[j.g] = encodedMilestone{body: body, hash: store.PartHash(body), fresh: true}
 	})
 	for _, err := range errs {
 		if err != nil {

@@ -496,7 +496,7 @@ func testEngineMatchesRun(t *testing.T, seed uint64) {
 	asOf := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
 	w, spec := newEngineWorld(t, db, seed, 160, asOf)
 	e := NewEngine(db, spec)
-	incremental := 0
+	incremental, patched := 0, 0
 	for step := range 24 {
 		var what []string
 		if step > 0 {
@@ -524,6 +524,10 @@ func testEngineMatchesRun(t *testing.T, seed uint64) {
 		if !info.Full {
 			incremental++
 		}
+		if !info.Full && info.Rebuilt == "" {
+			patched++
+		}
+		t.Logf("step %d: full %v (%s) rebuilt %q recomputed %d parts %d after %q", step, info.Full, info.Why, info.Rebuilt, info.Recomputed, info.Parts, what)
 		ref, err := store.Open(ctx, copyPath)
 		if err != nil {
 			t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 // comes from the snapshot of the reference day (the latest at or before it). With N items now,
 // S in the snapshot and A created since: added = max(A, N−S) (items moved in are added too),
 // removed = added − (N−S). Without a snapshot: added = A, removed = 0.
-func (c *computer) scopeChange(m *MilestoneReport, ms *MilestoneSpec, members []int32) []int32 {
+func (c *computer) scopeChange(m *MilestoneReport, ms *MilestoneSpec, members []int32, clk *clock) []int32 {
 	snaps := c.history[[2]string{m.Program, ms.Name}]
 	base := dayStart(ms.Baseline)
 	if ms.Baseline.IsZero() && len(snaps) > 0 {
@@ -24,19 +24,26 @@ func (c *computer) scopeChange(m *MilestoneReport, ms *MilestoneSpec, members []
 	var addedItems []int32
 	if !base.IsZero() {
 		var keys []string
-		addedItems, keys = c.createdAfter(members, base.AddDate(0, 0, 1))
+		addedItems, keys = c.createdAfter(members, base.AddDate(0, 0, 1), clk)
 		m.Evidence.Added = keys
 		m.ScopeAddedSinceBaseline, m.ScopeRemovedSinceBaseline = netChange(len(members), len(keys), snapshotAt(snaps, base))
 	}
 	weekAgo := dayStart(c.asOf).AddDate(0, 0, -7)
-	_, keys := c.createdAfter(members, weekAgo.AddDate(0, 0, 1))
+	_, keys := c.createdAfter(members, weekAgo.AddDate(0, 0, 1), clk)
 	m.Evidence.AddedWeek = keys
 	m.ScopeAddedWeek, m.ScopeRemovedWeek = netChange(len(members), len(keys), snapshotAt(snaps, weekAgo))
 	return addedItems
 }
 
-func (c *computer) createdAfter(members []int32, t time.Time) ([]int32, []string) {
-	in := func(it *item) bool { return !it.created().Before(t) && !it.created().After(c.asOf) }
+func (c *computer) createdAfter(members []int32, t time.Time, clk *clock) ([]int32, []string) {
+	in := func(it *item) bool {
+		cr := it.created()
+		if cr.Before(t) {
+			return false
+		}
+		clk.edge(cr) // !cr.After(c.asOf) flips there
+		return !cr.After(c.asOf)
+	}
 	n := 0 // counted first: the lists are the report's, sized once
 	for _, i := range members {
 		if in(&c.w.items[i]) {

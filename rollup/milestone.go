@@ -25,12 +25,13 @@ type computer struct {
 	firstMs   []int32           // item → its first global milestone id + 1 (0: none)
 	moreMs    map[int32][]int32 // item → its other milestone ids (items in several)
 
-	fm  *forecastMemo // forecasts of earlier runs (Engine), or nil
-	flm *flowMemo     // flows of earlier runs (Engine), or nil
+	fm *forecastMemo // forecasts of earlier runs (Engine), or nil
 }
 
-// milestone computes one milestone's report from its members.
-func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32) MilestoneReport {
+// milestone computes one milestone's report from its members. Every comparison it makes with
+// asOf tells clk (nil: none) the instant it would come out otherwise, and every blocking item
+// it reads is listed there (see clock).
+func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32, clk *clock) MilestoneReport {
 	w := c.w
 	m := MilestoneReport{Program: program, Name: ms.Name, Baseline: ms.Baseline}
 	m.Due, m.DueSource = w.due(ms)
@@ -63,6 +64,8 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 			if it.estimated {
 				s.DonePoints += it.points
 			}
+			clk.edge(done)                  // done.After(c.asOf) flips there
+			clk.edge(done.AddDate(0, 0, 7)) // and done.After(weekAgo) there
 			if !done.After(c.asOf) && done.After(m.LastProgress) {
 				m.LastProgress = done
 			}
@@ -77,7 +80,9 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 			if it.estimated {
 				s.InProgressPoints += it.points
 			}
-			if updated := w.updated(it); updated.Before(staleBefore) {
+			updated := w.updated(it)
+			clk.edge(updated.AddDate(0, 0, c.spec.StaleDays).Add(1)) // the first asOf it is stale at
+			if updated.Before(staleBefore) {
 				r := w.ref(i)
 				r.Since = updated
 				m.Stale = append(m.Stale, r)
@@ -101,9 +106,9 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 			ev.PRsWithoutKey = append(ev.PRsWithoutKey, it.key)
 		}
 		if !it.isDone() {
-			m.Blockers = append(m.Blockers, c.blockers(program, i)...)
+			m.Blockers = append(m.Blockers, c.blockers(program, i, clk)...)
 		}
-		c.waitingReview(&m, i, reviewBefore)
+		c.waitingReview(&m, i, reviewBefore, clk)
 	}
 	m.InProgress = m.Scope.InProgress
 	if m.Scope.Total > 0 {
@@ -114,7 +119,7 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 	}
 	ev.Blockers = uniqueSorted(ev.Blockers)
 
-	for _, i := range c.scopeChange(&m, ms, members) {
+	for _, i := range c.scopeChange(&m, ms, members, clk) {
 		refs[i] = true
 	}
 
@@ -155,6 +160,9 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 		in.Start = dayStart(m.LastProgress)
 	}
 	m.Forecast = Summarize(c.fm.run(in), in)
+	if clk != nil && c.fm != nil {
+		clk.forecast = forecastKey(in)
+	}
 
 	order := make([]int32, 0, len(refs))
 	for i := range refs {
@@ -183,12 +191,20 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32)
 }
 
 // waitingReview adds the open, non-draft PRs of item i with no review since before.
-func (c *computer) waitingReview(m *MilestoneReport, i int32, before time.Time) {
+func (c *computer) waitingReview(m *MilestoneReport, i int32, before time.Time, clk *clock) {
 	it := &c.w.items[i]
+	wait := time.Duration(c.spec.ReviewWaitHours) * time.Hour
 	check := func(p int32) {
 		pr := &c.w.data.PRs[p]
-		if pr.State != "open" || pr.Draft || pr.Created.After(before) {
+		if pr.State != "open" || pr.Draft {
 			return
+		}
+		clk.edge(pr.Created.Add(wait)) // pr.Created.After(before) flips there
+		if pr.Created.After(before) {
+			return
+		}
+		if !pr.FirstReview.IsZero() {
+			clk.edge(pr.FirstReview)
 		}
 		if !pr.FirstReview.IsZero() && !pr.FirstReview.After(c.asOf) {
 			return
@@ -208,7 +224,7 @@ func (c *computer) waitingReview(m *MilestoneReport, i int32, before time.Time) 
 
 // blockers lists why open item i is blocked: unresolved "is blocked by" links (the blocking
 // item not done), the Flagged field, priority Blocker.
-func (c *computer) blockers(program string, i int32) []Blocker {
+func (c *computer) blockers(program string, i int32, clk *clock) []Blocker {
 	w := c.w
 	it := &w.items[i]
 	if it.kind() != KindJira {
@@ -219,6 +235,7 @@ func (c *computer) blockers(program string, i int32) []Blocker {
 		from := w.data.Links[l].FromKey
 		b := Blocker{Blocked: w.ref(i), Reason: BlockedByLink, Since: it.since()}
 		if j, ok := w.byKey[from]; ok {
+			clk.read(j)
 			if j == i || w.items[j].isDone() {
 				continue
 			}

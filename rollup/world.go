@@ -229,16 +229,8 @@ func newWorld(d *store.RollupData, spec *Spec) *world {
 	for i := range d.GitHubIssues {
 		g := &d.GitHubIssues[i]
 		it := item{key: g.Repo + "#" + strconv.Itoa(g.Number),
-			team: w.repoTeam(g.Repo), cat: codeNew, issue: -1, pr: -1, gh: int32(i)}
-		it.setCreated(g.Created)
-		it.setStarted(time.Time{})
-		it.setSince(g.Created)
-		it.setDone(time.Time{})
-		if g.State == "closed" {
-			it.cat = codeDone
-			it.setDone(g.Closed)
-			it.setSince(g.Closed)
-		}
+			team: w.repoTeam(g.Repo), issue: -1, pr: -1, gh: int32(i)}
+		setGitHubItem(&it, g)
 		j := int32(len(w.items))
 		w.items = append(w.items, it)
 		if g.Milestone != "" {
@@ -334,16 +326,8 @@ func (w *world) addPRs() {
 				continue // abandoned: no work delivered, no scope
 			}
 			it := item{key: prKey(p), team: w.repoTeam(p.Repo),
-				cat: codeIndeterminate, issue: -1, pr: int32(i), gh: -1}
-			it.setCreated(p.Created)
-			it.setStarted(p.Created)
-			it.setSince(p.Created)
-			it.setDone(time.Time{})
-			if !p.Merged.IsZero() {
-				it.cat = codeDone
-				it.setDone(p.Merged)
-				it.setSince(p.Merged)
-			}
+				issue: -1, pr: int32(i), gh: -1}
+			setPRItem(&it, p)
 			target = int32(len(w.items))
 			w.items = append(w.items, it)
 		}

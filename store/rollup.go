@@ -429,6 +429,18 @@ func scanPRs(ctx context.Context, tx *sql.Tx, in *interner, cond string, args []
 	}, args...)
 }
 
+// PRIndex finds a PR in d.PRs by repo and number, or -1.
+func (d *RollupData) PRIndex(repo string, number int) int { return d.prIndex(repo, number) }
+
+// GitHubIssueIndex finds a GitHub issue in d.GitHubIssues by id (data loaded by LoadRollup),
+// or -1.
+func (d *RollupData) GitHubIssueIndex(id int64) int {
+	if k, ok := slices.BinarySearch(d.ghIDs, id); ok {
+		return k
+	}
+	return -1
+}
+
 // prIndex finds a PR in d.PRs, which is sorted by repo and number.
 func (d *RollupData) prIndex(repo string, number int) int {
 	lo, hi := 0, len(d.PRs)

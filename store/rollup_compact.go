@@ -150,6 +150,9 @@ func (t *IssueTable) cat(c cairn.StatusCategory) uint8 {
 	return uint8(len(t.Cats) - 1)
 }
 
+// Index finds an issue's row by id, or -1.
+func (t *IssueTable) Index(id int64) int { return t.index(id) }
+
 // index finds an issue by id, or -1.
 func (t *IssueTable) index(id int64) int {
 	i, ok := slices.BinarySearchFunc(t.Rows, id, func(r IssueRow, id int64) int {

@@ -1,0 +1,261 @@
+package rollup
+
+import (
+	"slices"
+	"time"
+
+	"github.com/cairn-dev/cairn"
+	"github.com/cairn-dev/cairn/store"
+)
+
+// before is what the rows a change list names looked like before the patch: what the world's
+// items, memberships and indexes were built from.
+type before struct {
+	issues  map[int64]int // Jira issue id → row (absent: no row)
+	rows    map[int64]store.IssueRow
+	links   []cairn.IssueLink
+	prs     map[store.PRRef]int
+	prRows  map[store.PRRef]store.RollupPR
+	prKeys  map[store.PRRef][]string
+	gh      map[int64]int
+	ghRows  map[int64]store.RollupGitHubIssue
+	nRows   int
+	nPRs    int
+	nGH     int
+	version []store.RollupVersion
+}
+
+// takeBefore records the rows of ch as d holds them (before PatchRollup). The issue table
+// keeps a replaced row's ranges in its flat arrays, so a copied row stays readable.
+func takeBefore(d *store.RollupData, ch store.RollupChanges) *before {
+	t := d.Table
+	b := &before{issues: map[int64]int{}, rows: map[int64]store.IssueRow{}, prs: map[store.PRRef]int{},
+		prRows: map[store.PRRef]store.RollupPR{}, prKeys: map[store.PRRef][]string{}, gh: map[int64]int{},
+		ghRows: map[int64]store.RollupGitHubIssue{}, nRows: len(t.Rows), nPRs: len(d.PRs), nGH: len(d.GitHubIssues),
+		version: slices.Clone(d.Versions)}
+	for _, id := range ch.Issues {
+		if k := t.Index(id); k >= 0 {
+			b.issues[id], b.rows[id] = k, t.Rows[k]
+		}
+	}
+	for _, id := range ch.Links {
+		if l, ok := linkByID(d.Links, id); ok {
+			b.links = append(b.links, l)
+		}
+	}
+	for _, r := range ch.PRs {
+		if k := d.PRIndex(r.Repo, r.Number); k >= 0 {
+			b.prs[r], b.prRows[r] = k, d.PRs[k]
+		}
+	}
+	b.prKeys = prKeysOf(d, ch.PRs)
+	for _, id := range ch.GitHubIssues {
+		if k := d.GitHubIssueIndex(id); k >= 0 {
+			b.gh[id], b.ghRows[id] = k, d.GitHubIssues[k]
+		}
+	}
+	return b
+}
+
+func linkByID(links []cairn.IssueLink, id int64) (cairn.IssueLink, bool) {
+	k, ok := slices.BinarySearchFunc(links, id, func(l cairn.IssueLink, id int64) int {
+		switch {
+		case l.ID < id:
+			return -1
+		case l.ID > id:
+			return 1
+		}
+		return 0
+	})
+	if !ok {
+		return cairn.IssueLink{}, false
+	}
+	return links[k], true
+}
+
+// prKeysOf returns the Jira keys each of refs carries, sorted.
+func prKeysOf(d *store.RollupData, refs []store.PRRef) map[store.PRRef][]string {
+	out := make(map[store.PRRef][]string, len(refs))
+	if len(refs) == 0 {
+		return out
+	}
+	want := make(map[store.PRRef]bool, len(refs))
+	for _, r := range refs {
+		want[r] = true
+	}
+	for _, l := range d.PRLinks {
+		if r := (store.PRRef{Repo: l.Repo, Number: l.Number}); want[r] {
+			out[r] = append(out[r], l.IssueKey)
+		}
+	}
+	for r, keys := range out {
+		slices.Sort(keys)
+		out[r] = slices.Compact(keys)
+	}
+	return out
+}
+
+// apply brings the world up to date with the patched data d for the changes ch (b: the rows
+// before), patching the changed items in place, and returns what changed. It returns a reason
+// instead when the change reaches the world's structure (rows added or removed, a key, parent,
+// epic, project, fix version, label, component, GitHub milestone or a PR's Jira key changed):
+// then the world must be rebuilt.
+func (k *kept) apply(d *store.RollupData, b *before, ch store.RollupChanges) (*dirty, string) {
+	w := k.c.w
+	t := d.Table
+	if len(t.Rows) != b.nRows || len(d.PRs) != b.nPRs || len(d.GitHubIssues) != b.nGH {
+		return nil, "rows added or removed"
+	}
+	if !slices.EqualFunc(b.version, d.Versions, func(x, y store.RollupVersion) bool { return x.ID == y.ID && x.Name == y.Name }) {
+		return nil, "versions changed"
+	}
+	dt := newDirty()
+	type jiraEdit struct {
+		row  int
+		item int32
+	}
+	var edits []jiraEdit
+	for _, id := range ch.Issues {
+		old, had := b.issues[id]
+		now := t.Index(id)
+		if !had && now < 0 {
+			continue // never seen (deleted before it was loaded)
+		}
+		if !had || now != old {
+			return nil, "Jira issues added or removed"
+		}
+		o, r := b.rows[id], &t.Rows[now]
+		if o.Key != r.Key || o.Subtask != r.Subtask || o.ParentKey != r.ParentKey || o.EpicKey != r.EpicKey ||
+			o.Project != r.Project || o.Labels != r.Labels || o.Components != r.Components ||
+			o.Created != r.Created || !slices.Equal(t.VersionIDs(&o), t.VersionIDs(r)) {
+			return nil, "a Jira issue's key, parent, epic, project, fix versions, labels or components changed"
+		}
+		j, ok := w.byKey[r.Key]
+		if !ok {
+			return nil, "a Jira issue without an item"
+		}
+		if !r.Subtask {
+			edits = append(edits, jiraEdit{now, j})
+		}
+		dt.items[j] = true // a sub-task's parent too: harmless
+	}
+	for _, id := range ch.Links {
+		if l, ok := linkByID(d.Links, id); ok {
+			b.links = append(b.links, l)
+		}
+	}
+	for _, r := range ch.PRs {
+		old, had := b.prs[r]
+		now := d.PRIndex(r.Repo, r.Number)
+		if !had && now < 0 {
+			continue
+		}
+		if !had || now != old {
+			return nil, "pull requests added or removed"
+		}
+		o, p := b.prRows[r], &d.PRs[now]
+		abandoned := func(p *store.RollupPR) bool { return p.Merged.IsZero() && p.State == "closed" }
+		if o.Milestone != p.Milestone || !slices.Equal(o.Labels, p.Labels) || !o.Created.Equal(p.Created) ||
+			abandoned(&o) != abandoned(p) {
+			return nil, "a pull request's milestone, labels or state of abandon changed"
+		}
+	}
+	keysNow := prKeysOf(d, ch.PRs)
+	for _, r := range ch.PRs {
+		if !slices.Equal(b.prKeys[r], keysNow[r]) {
+			return nil, "a pull request's Jira keys changed"
+		}
+	}
+	for _, id := range ch.GitHubIssues {
+		old, had := b.gh[id]
+		now := d.GitHubIssueIndex(id)
+		if !had && now < 0 {
+			continue
+		}
+		if !had || now != old {
+			return nil, "GitHub issues added or removed"
+		}
+		o, g := b.ghRows[id], &d.GitHubIssues[now]
+		if o.Repo != g.Repo || o.Milestone != g.Milestone || !slices.Equal(o.Labels, g.Labels) || !o.Created.Equal(g.Created) {
+			return nil, "a GitHub issue's milestone or labels changed"
+		}
+	}
+
+	// Nothing structural: patch the items in place.
+	for _, e := range edits {
+		it := &w.items[e.item]
+		prs := it.prs
+		*it = w.jiraItem(&t.Rows[e.row], int32(e.row))
+		it.prs = prs
+		dt.teams[it.team] = true
+	}
+	for _, r := range ch.PRs {
+		p := d.PRIndex(r.Repo, r.Number)
+		if p < 0 {
+			continue
+		}
+		pr := &d.PRs[p]
+		dt.teams[w.repoTeam(pr.Repo)] = true
+		j := w.prItem[p]
+		if j < 0 {
+			continue
+		}
+		dt.items[j] = true
+		if it := &w.items[j]; it.pr == int32(p) {
+			setPRItem(it, pr)
+			dt.teams[it.team] = true
+		}
+	}
+	for _, id := range ch.GitHubIssues {
+		g := d.GitHubIssueIndex(id)
+		if g < 0 {
+			continue
+		}
+		j := int32(k.ghBase + g)
+		setGitHubItem(&w.items[j], &d.GitHubIssues[g])
+		dt.items[j] = true
+		dt.teams[w.items[j].team] = true
+	}
+	if len(ch.Links) > 0 {
+		// A link makes its blocked item's milestones out of date (the blocking item's are not:
+		// they do not read the link).
+		for _, l := range b.links {
+			if j, ok := w.byKey[l.ToKey]; ok {
+				dt.items[j] = true
+			}
+		}
+		w.blockedBy = make(map[string][]int32, len(w.blockedBy))
+		for i, l := range d.Links {
+			w.blockedBy[l.ToKey] = append(w.blockedBy[l.ToKey], int32(i))
+		}
+	}
+	return dt, ""
+}
+
+// setPRItem sets a PR item's state from its PR (as addPRs builds it).
+func setPRItem(it *item, p *store.RollupPR) {
+	it.cat = codeIndeterminate
+	it.setCreated(p.Created)
+	it.setStarted(p.Created)
+	it.setSince(p.Created)
+	it.setDone(time.Time{})
+	if !p.Merged.IsZero() {
+		it.cat = codeDone
+		it.setDone(p.Merged)
+		it.setSince(p.Merged)
+	}
+}
+
+// setGitHubItem sets a GitHub issue item's state from its issue (as newWorld builds it).
+func setGitHubItem(it *item, g *store.RollupGitHubIssue) {
+	it.cat = codeNew
+	it.setCreated(g.Created)
+	it.setStarted(time.Time{})
+	it.setSince(g.Created)
+	it.setDone(time.Time{})
+	if g.State == "closed" {
+		it.cat = codeDone
+		it.setDone(g.Closed)
+		it.setSince(g.Closed)
+	}
+}
