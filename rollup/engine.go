@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"runtime/debug"
 	"time"
 
@@ -37,7 +38,7 @@ type Engine struct {
 // engineState is what an Engine keeps between runs.
 type engineState struct {
 	data    *store.RollupData
-	history []Snapshot // the stored snapshots Run would read at asOf
+	history map[[2]string][]Snapshot // the stored snapshots Run would read at asOf, indexed (indexHistory)
 	gen     int64      // the change list's generation the data is current with
 	day     time.Time  // asOf's day: the history's window, forecasts' start, the ISO week
 	asOf    time.Time
@@ -142,11 +143,20 @@ func (e *Engine) Update(ctx context.Context, asOf time.Time) (*Report, UpdateInf
 	if err := e.db.SaveSnapshots(ctx, toRows(snaps)); err != nil {
 		return nil, info, fmt.Errorf("rollup: %w", err)
 	}
-	if _, err := e.db.SaveReportParts(ctx, r.AsOf, r.Week, skel, parts); err != nil {
+	_, err = e.db.SaveReportParts(ctx, r.AsOf, r.Week, skel, parts)
+	if errors.Is(err, store.ErrPartMissing) {
+		// Another run's report replaced ours and its parts went with it: store them all again.
+		st.em.ms = nil
+		if skel, parts, err = st.em.encodeParts(r, nil); err == nil {
+			_, err = e.db.SaveReportParts(ctx, r.AsOf, r.Week, skel, parts)
+		}
+	}
+	if err != nil {
 		return nil, info, fmt.Errorf("rollup: %w", err)
 	}
+	st.em.stored()
 	info.Save = time.Since(t3)
-	st.history = replaceDay(st.history, snaps, st.day)
+	upsertDay(st.history, snaps)
 	st.fm.rotate()
 	e.st = st
 	if e.Log != nil {
@@ -189,7 +199,7 @@ func (e *Engine) load(ctx context.Context, asOf time.Time) (*engineState, error)
 	}
 	k := newKept(data, e.spec, asOf)
 	runtime.GC()
-	return &engineState{data: data, history: history, gen: gen, day: dayStart(asOf), k: k,
+	return &engineState{data: data, history: indexHistory(history), gen: gen, day: dayStart(asOf), k: k,
 		fm: newForecastMemo(), em: &encodeMemo{}}, nil
 }
 
@@ -210,18 +220,22 @@ func loadHistory(ctx context.Context, db *store.DB, data *store.RollupData, spec
 	return in.History, nil
 }
 
-// replaceDay returns history with snaps upserted (what the store holds after SaveSnapshots):
-// an earlier snapshot of the same milestone and day is replaced.
-func replaceDay(history, snaps []Snapshot, day time.Time) []Snapshot {
-	fresh := make(map[[2]string]bool, len(snaps))
+// upsertDay brings the indexed history up to date with the snapshots just stored (the store
+// upserts them by milestone and day): a milestone's list is replaced, not changed in place
+// (the milestones' results keep the lists they read), and only when its snapshot changed.
+func upsertDay(history map[[2]string][]Snapshot, snaps []Snapshot) {
 	for _, s := range snaps {
-		fresh[[2]string{s.Program, s.Milestone}] = true
-	}
-	out := history[:0]
-	for _, s := range history {
-		if !dayStart(s.Day).Equal(day) || !fresh[[2]string{s.Program, s.Milestone}] {
-			out = append(out, s)
+		k := [2]string{s.Program, s.Milestone}
+		list := history[k]
+		if n := len(list); n > 0 && list[n-1].Day.Equal(s.Day) {
+			if list[n-1] == s {
+				continue
+			}
+			list = slices.Clone(list)
+			list[n-1] = s
+		} else {
+			list = append(slices.Clip(list), s)
 		}
+		history[k] = list
 	}
-	return append(out, snaps...)
 }

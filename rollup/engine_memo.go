@@ -94,7 +94,8 @@ func forecastKey(in ForecastInput) string {
 	return string(b)
 }
 
-// encodedMilestone is a milestone's report as last encoded.
+// encodedMilestone is a milestone's report as last encoded: its body until it is stored (then
+// only its hash is kept: the store has it, see store.ReportPart).
 type encodedMilestone struct {
 	body  []byte
 	hash  string
@@ -129,7 +130,7 @@ func (em *encodeMemo) encodeParts(r *Report, changed []bool) ([]byte, []store.Re
 	for pi := range r.Programs {
 		for k := range r.Programs[pi].Milestones {
 			m := &r.Programs[pi].Milestones[k]
-			if em.ms[g].body == nil || changed == nil || changed[g] {
+			if em.ms[g].hash == "" || changed == nil || changed[g] {
 				jobs = append(jobs, job{g, m})
 			}
 			g++
@@ -212,6 +213,13 @@ func (em *encodeMemo) encodeParts(r *Report, changed []bool) ([]byte, []store.Re
 	skel = append(skel, ']')
 	skel = append(skel, head[k+len(nullPrograms):]...)
 	return skel, parts, nil
+}
+
+// stored drops the bodies of the parts just stored: the next reports refer to them by hash.
+func (em *encodeMemo) stored() {
+	for i := range em.ms {
+		em.ms[i].body = nil
+	}
 }
 
 // assemble returns the whole JSON of a skeleton and its parts.

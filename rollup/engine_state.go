@@ -153,11 +153,11 @@ func newKept(data *store.RollupData, spec Spec, asOf time.Time) *kept {
 
 // update computes the report as of asOf, recomputing only what d or the passing of time made
 // out of date, and says which milestones' reports (with their status) changed.
-func (k *kept) update(asOf time.Time, data *store.RollupData, history []Snapshot, d *dirty, fm *forecastMemo) (*Report, []bool, int) {
+func (k *kept) update(asOf time.Time, data *store.RollupData, history map[[2]string][]Snapshot, d *dirty, fm *forecastMemo) (*Report, []bool, int) {
 	c, w := k.c, k.c.w
 	all := d.all || k.fresh
 	c.asOf, c.win, c.dataAge, c.fm = asOf, newWindow(asOf, c.spec.HistoryWeeks), data.DataAsOf, fm
-	c.history = indexHistory(history)
+	c.history = history
 	r := &Report{AsOf: asOf, Week: ISOWeek(asOf), DataAsOf: data.DataAsOf}
 	if r.DataAsOf == nil {
 		r.DataAsOf = map[string]time.Time{}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 	"unsafe"
@@ -21,10 +22,16 @@ import (
 // in the skeleton; parts in offset order).
 type ReportPart struct {
 	Offset int
-	Body   []byte
+	// Body is the part's JSON; nil for a part the caller knows is stored already (an earlier
+	// report it saved used it): SaveReportParts then fails with ErrPartMissing if it is not.
+	Body []byte
 	// Hash is the hex SHA-256 of Body; PartHash computes it.
 	Hash string
 }
+
+// ErrPartMissing is SaveReportParts' error for a part given without its body that is not
+// stored (another run's report replaced the one that used it): save it again with its body.
+var ErrPartMissing = errors.New("report part without its body is not stored")
 
 // PartHash is the content address of a part's body.
 func PartHash(body []byte) string {
@@ -72,6 +79,9 @@ func (db *DB) SaveReportParts(ctx context.Context, asOf time.Time, isoWeek strin
 			switch err := find.QueryRowContext(ctx, p.Hash).Scan(&pid); err {
 			case nil:
 			case sql.ErrNoRows:
+				if p.Body == nil {
+					return fmt.Errorf("part %d (%s): %w", seq, p.Hash, ErrPartMissing)
+				}
 				// Bound as text without a Go copy, as SaveReport does.
 				var text string
 				if len(p.Body) > 0 {
