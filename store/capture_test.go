@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -14,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/cairn-dev/cairn"
 )
@@ -81,6 +85,36 @@ func keySet(t testing.TB, db *DB, table string) map[string]bool {
 			t.Fatal(err)
 		}
 		out[kind+" "+repo+" "+strconv.FormatInt(id, 10)] = true
+	}
+	return out
+}
+
+// dirtySet is the change list's keys as keySet writes them.
+func dirtySet(t testing.TB, db *DB) map[string]bool {
+	t.Helper()
+	var c RollupChanges
+	err := db.Update(context.Background(), func(tx *sql.Tx) error {
+		var ok bool
+		var err error
+		if c, ok, err = pendingChanges(context.Background(), tx, 1<<30); err == nil && !ok {
+			err = fmt.Errorf("change list over its limit")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, k := range []struct {
+		kind string
+		ids  []int64
+	}{{"jira_issue", c.Issues}, {"jira_link", c.Links}, {"github_issue", c.GitHubIssues}} {
+		for _, id := range k.ids {
+			out[k.kind+"  "+strconv.FormatInt(id, 10)] = true
+		}
+	}
+	for _, r := range c.PRs {
+		out["pr "+r.Repo+" "+strconv.Itoa(r.Number)] = true
 	}
 	return out
 }
@@ -220,7 +254,7 @@ func TestCaptureCoversEveryWrite(t *testing.T) {
 		if err := s.do(); err != nil {
 			t.Fatalf("%s: %v", s.what, err)
 		}
-		audit, dirty := keySet(t, db, "rollup_audit"), keySet(t, db, "rollup_dirty")
+		audit, dirty := keySet(t, db, "rollup_audit"), dirtySet(t, db)
 		for k := range audit {
 			if !dirty[k] {
 				t.Errorf("%s: %s was written but is not in the change list", s.what, k)
@@ -250,7 +284,7 @@ func TestCaptureOnlyCommitted(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "refused") {
 		t.Fatalf("save: %v, want the trigger's refusal", err)
 	}
-	if got := keySet(t, db, "rollup_dirty"); len(got) != 0 {
+	if got := dirtySet(t, db); len(got) != 0 {
 		t.Errorf("change list after a failed transaction: %v, want empty", got)
 	}
 }
@@ -365,4 +399,48 @@ func inspectWrites(n ast.Node, patched map[string]bool, hit func()) {
 		}
 		return true
 	})
+}
+
+// TestTakeRollupChanges: keys listed by several transactions come back once each, sorted; a
+// list over the limit is left in place; a cleared list is refused to the old generation.
+func TestTakeRollupChanges(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	gen, err := db.ClearRollupChanges(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	a, b := capIssue("PAY", 2, at), capIssue("PAY", 1, at)
+	for _, is := range []cairn.Issue{a, b, a} {
+		is.Updated = is.Updated.Add(time.Duration(len(dirtySet(t, db))) * time.Minute) // a change each time
+		if _, _, err := db.SaveJiraIssues(ctx, JiraIssuePage{Scope: "PAY", Issues: []cairn.Issue{is}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prs := []cairn.PullRequest{capPR("b/r", 3, at), capPR("a/r", 9, at)}
+	if _, _, err := db.SaveGitHubPullRequests(ctx, GitHubPRPage{Repo: "a/r", PRs: prs}); err != nil {
+		t.Fatal(err)
+	}
+	want := RollupChanges{Issues: []int64{101, 102}, Links: []int64{1010, 1020},
+		PRs: []PRRef{{"a/r", 9}, {"b/r", 3}}}
+	if _, ok, err := db.TakeRollupChanges(ctx, gen, want.Len()-1); err != nil || ok {
+		t.Fatalf("take over the limit: ok %v, %v; want not ok", ok, err)
+	}
+	got, ok, err := db.TakeRollupChanges(ctx, gen, want.Len())
+	if err != nil || !ok {
+		t.Fatalf("take: ok %v, %v", ok, err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+	if got, ok, err := db.TakeRollupChanges(ctx, gen, 10); err != nil || !ok || got.Len() != 0 {
+		t.Errorf("second take: %+v, ok %v, %v; want nothing", got, ok, err)
+	}
+	if _, err := db.ClearRollupChanges(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.TakeRollupChanges(ctx, gen, 10); !errors.Is(err, ErrChangesCleared) {
+		t.Errorf("take after a clear: %v, want ErrChangesCleared", err)
+	}
 }
