@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"slices"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/cairn-dev/cairn/store"
@@ -39,8 +39,8 @@ type Engine struct {
 type engineState struct {
 	data    *store.RollupData
 	history map[[2]string][]Snapshot // the stored snapshots Run would read at asOf, indexed (indexHistory)
-	gen     int64      // the change list's generation the data is current with
-	day     time.Time  // asOf's day: the history's window, forecasts' start, the ISO week
+	gen     int64                    // the change list's generation the data is current with
+	day     time.Time                // asOf's day: the history's window, forecasts' start, the ISO week
 	asOf    time.Time
 	k       *kept // the world and results of the last Update
 	fm      *forecastMemo
@@ -57,6 +57,7 @@ type UpdateInfo struct {
 	// "" when it was patched, or loaded whole.
 	Rebuilt    string
 	Recomputed int // milestones recomputed (the others' results were reused)
+	Flows      int // team and program flows recomputed
 	Parts      int // milestone parts re-encoded
 	// Where the time went: taking and patching in the changes (or the full load), computing,
 	// encoding, storing the snapshots and the report.
@@ -127,8 +128,7 @@ func (e *Engine) Update(ctx context.Context, asOf time.Time) (*Report, UpdateInf
 	st.asOf = asOf
 	t1 := time.Now()
 	info.Load = t1.Sub(t0)
-	r, changed, n := st.k.update(asOf, st.data, st.history, d, st.fm)
-	info.Recomputed = n
+	r, changed := st.k.update(asOf, st.data, st.history, d, st.fm, &info)
 	t2 := time.Now()
 	info.Compute = t2.Sub(t1)
 	skel, parts, err := st.em.encodeParts(r, changed)
@@ -161,7 +161,7 @@ func (e *Engine) Update(ctx context.Context, asOf time.Time) (*Report, UpdateInf
 	e.st = st
 	if e.Log != nil {
 		e.Log.Info("rollup", "full", info.Full, "why", info.Why, "changes", info.Changes, "rebuilt", info.Rebuilt,
-			"recomputed", info.Recomputed, "parts_encoded", info.Parts,
+			"recomputed", info.Recomputed, "flows", info.Flows, "parts_encoded", info.Parts,
 			"load_seconds", info.Load.Seconds(), "compute_seconds", info.Compute.Seconds(),
 			"encode_seconds", info.Encode.Seconds(), "save_seconds", info.Save.Seconds())
 	}

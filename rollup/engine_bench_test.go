@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,6 +42,7 @@ func BenchmarkIncremental(b *testing.B) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	heap := float64(ms.HeapAlloc) / (1 << 20)
+	baseRSS := rss()                                        // the kept heap and everything outside it (SQLite's caches, stacks)
 	if p := os.Getenv("CAIRN_BENCH_HEAPPROFILE"); p != "" { // what the engine keeps
 		f, err := os.Create(p)
 		if err != nil {
@@ -56,7 +59,7 @@ func BenchmarkIncremental(b *testing.B) {
 	var cpu time.Duration
 	full, parts := 0, 0
 	var phases [4]time.Duration
-	recomputed := 0
+	recomputed, flows := 0, 0
 	for b.Loop() {
 		b.StopTimer()
 		asOf = asOf.Add(time.Minute)
@@ -74,6 +77,7 @@ func BenchmarkIncremental(b *testing.B) {
 		}
 		parts += info.Parts
 		recomputed += info.Recomputed
+		flows += info.Flows
 		for k, d := range [...]time.Duration{info.Load, info.Compute, info.Encode, info.Save} {
 			phases[k] += d
 		}
@@ -85,6 +89,8 @@ func BenchmarkIncremental(b *testing.B) {
 	b.ReportMetric(float64(full), "full-runs")
 	b.ReportMetric(float64(parts)/float64(b.N), "parts-encoded/op")
 	b.ReportMetric(float64(recomputed)/float64(b.N), "milestones-recomputed/op")
+	b.ReportMetric(float64(flows)/float64(b.N), "flows-recomputed/op")
+	b.ReportMetric(float64(baseRSS)/(1<<20), "kept-RSS-MB")
 	if fullPeak > 0 {
 		b.ReportMetric(float64(fullPeak)/(1<<20), "full-peak-RSS-MB")
 	}
@@ -245,4 +251,19 @@ func (c *benchChanger) change(asOf time.Time) {
 		Reviews: []cairn.Review{rv}}); err != nil {
 		c.b.Fatal(err)
 	}
+}
+
+// rss is the process's resident set size now (/proc/self/status VmRSS), or 0.
+func rss() int64 {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }

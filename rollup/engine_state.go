@@ -38,29 +38,41 @@ func expired(exp, asOf time.Time) bool { return !exp.IsZero() && !asOf.Before(ex
 // flowEdges tells clk where flow(items, prs, win)'s comparisons with asOf flip: a completion or
 // duration end counts once it is not after asOf, and leaves the trailing percentile window
 // when asOf passes it by the window's length. (The complete weeks move only with the day.)
+// It works on Unix stamps: it is a pass over every item of a team or program.
 func (wd *world) flowEdges(items, prs []int32, win *window, clk *clock) {
 	span := win.asOf.Sub(win.from)
-	end := func(start, e time.Time) {
-		if start.IsZero() || e.IsZero() || e.Before(start) {
+	m := edgeMin{}
+	m.aSec, m.aNsec = stamp(win.asOf)
+	spanSec, spanNsec := int64(span/time.Second), int32(span%time.Second)
+	zeroSec, zeroNsec := stamp(time.Time{})
+	end := func(sSec int64, sNsec int32, eSec int64, eNsec int32) {
+		if (sSec == zeroSec && sNsec == zeroNsec) || (eSec == zeroSec && eNsec == zeroNsec) ||
+			eSec < sSec || (eSec == sSec && eNsec < sNsec) {
 			return
 		}
-		clk.edge(e)
-		clk.edge(e.Add(span + 1))
+		m.add(eSec, eNsec)
+		sec, nsec := eSec+spanSec, eNsec+spanNsec+1
+		if nsec >= 1e9 {
+			sec, nsec = sec+1, nsec-1e9
+		}
+		m.add(sec, nsec)
 	}
 	for _, i := range items {
 		it := &wd.items[i]
 		if !it.isDone() {
 			continue
 		}
-		done := it.done()
-		clk.edge(done) // CompletedTotal
-		end(it.started(), done)
-		end(it.created(), done)
+		m.add(it.doneSec, it.doneNsec) // CompletedTotal
+		end(it.startedSec, it.startedNsec, it.doneSec, it.doneNsec)
+		end(it.createdSec, it.createdNsec, it.doneSec, it.doneNsec)
 	}
 	for _, p := range prs {
 		pr := &wd.data.PRs[p]
-		end(pr.Created, pr.FirstReview)
-		end(pr.Created, pr.Merged)
+		cSec, cNsec := stamp(pr.Created)
+		rSec, rNsec := stamp(pr.FirstReview)
+		mSec, mNsec := stamp(pr.Merged)
+		end(cSec, cNsec, rSec, rNsec)
+		end(cSec, cNsec, mSec, mNsec)
 	}
 	for i := range wd.data.Sprints { // velocity: sprints that ended in the window
 		s := &wd.data.Sprints[i]
@@ -72,6 +84,25 @@ func (wd *world) flowEdges(items, prs []int32, win *window, clk *clock) {
 			clk.edge(e)
 			clk.edge(e.Add(span + 1))
 		}
+	}
+	if m.set {
+		clk.edge(unstamp(m.sec, m.nsec))
+	}
+}
+
+// edgeMin is the earliest instant after asOf (a) added to it, in Unix stamps.
+type edgeMin struct {
+	aSec, sec   int64
+	aNsec, nsec int32
+	set         bool
+}
+
+func (m *edgeMin) add(sec int64, nsec int32) {
+	if sec < m.aSec || (sec == m.aSec && nsec <= m.aNsec) {
+		return
+	}
+	if !m.set || sec < m.sec || (sec == m.sec && nsec < m.nsec) {
+		m.sec, m.nsec, m.set = sec, nsec, true
 	}
 }
 
@@ -153,7 +184,7 @@ func newKept(data *store.RollupData, spec Spec, asOf time.Time) *kept {
 
 // update computes the report as of asOf, recomputing only what d or the passing of time made
 // out of date, and says which milestones' reports (with their status) changed.
-func (k *kept) update(asOf time.Time, data *store.RollupData, history map[[2]string][]Snapshot, d *dirty, fm *forecastMemo) (*Report, []bool, int) {
+func (k *kept) update(asOf time.Time, data *store.RollupData, history map[[2]string][]Snapshot, d *dirty, fm *forecastMemo, info *UpdateInfo) (*Report, []bool) {
 	c, w := k.c, k.c.w
 	all := d.all || k.fresh
 	c.asOf, c.win, c.dataAge, c.fm = asOf, newWindow(asOf, c.spec.HistoryWeeks), data.DataAsOf, fm
@@ -285,7 +316,8 @@ func (k *kept) update(asOf time.Time, data *store.RollupData, history map[[2]str
 		programStatus(&r.Programs[pi])
 	}
 	k.fresh = false
-	return r, changed, len(recompute)
+	info.Recomputed, info.Flows = len(recompute), len(redo)+len(redoProg)
+	return r, changed
 }
 
 // stale reports whether milestone g's last result may differ now for a reason other than its
