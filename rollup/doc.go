@@ -102,16 +102,32 @@
 //     and deletes it in one transaction and re-reads exactly those rows into the data it keeps
 //     in memory (store.PatchRollup), and the small tables (versions, sprints, GitHub
 //     milestones, last syncs) whole.
-//   - Recompute, reusing what did not change. Items, memberships and each milestone's numbers
-//     are recomputed from the data every time (a pass over it); the costly parts are reused
-//     when their whole input is unchanged: a forecast when its ForecastInput is (it is a pure
-//     function of it); a team's or program's flow when a 128-bit fingerprint of everything the
-//     flow reads, including which side of asOf and of the trailing window's start each of its
-//     times falls, is; a milestone's JSON when its report is reflect.DeepEqual to the last one.
-//     So the time windows that move with asOf within a day (stale items, review waits,
-//     "completed in the last 7 days", the flow window's trailing edge, stalled days, stale data,
-//     past due) are never cached stale: what they decide is recomputed, and only what they leave
-//     unchanged is reused.
+//   - The world, patched. The Engine keeps the world built from the data (items, the key and
+//     membership indexes, each milestone's members, each team's and program's items and PRs)
+//     and patches it: an edited Jira issue, PR or GitHub issue gets its item rebuilt in place
+//     (a sub-task marks its parent's; a PR merged into a Jira item marks that item). When the
+//     change reaches the world's structure (rows added or removed, or a key, parent, epic,
+//     project, fix version, label, component, GitHub milestone or label, a PR's Jira keys or
+//     abandonment, or the versions' names changed), it is rebuilt from the patched data
+//     (UpdateInfo.Rebuilt says why): item order decides the evidence lists' order, so a new
+//     row cannot simply be appended. Links rebuild only the blocked-by index.
+//   - Recompute only what is out of date. A milestone's result (its report before the
+//     status) is kept with what it read beyond its members: the blocking items (their status,
+//     team and refs), its teams' throughput, its snapshot history, its due date, and the
+//     instant it expires. Every comparison milestone() makes with asOf reports to a per-result
+//     clock the first instant it would come out otherwise (an in-progress item turning stale
+//     at its update + StaleDays, a completion leaving "the last 7 days", an open PR's review
+//     wait passing ReviewWaitHours, a future review, completion or creation reaching asOf), and
+//     the result stands until the earliest. So a milestone is recomputed when a member or a
+//     blocking item it read changed, its teams' weekly throughput, history or due date
+//     changed, or its clock expired; the others are reused as they are. The status rubric
+//     (past due, stalled, stale data: cheap) runs for every milestone on every update. A
+//     team's or program's flow is recomputed when one of its items or PRs changed, the
+//     sprints changed, or an edge of its own passed (a completion or duration end reaching
+//     asOf, or leaving the trailing percentile window); forecasts are memoised by their whole
+//     input. TestEngineMatchesRun steps asOf exactly onto such edges and 1 ns past them.
+//   - Encoding. Only the milestones recomputed, or whose status or reasons moved, are encoded
+//     again; the others' parts are referred to by hash (their JSON is not kept in memory).
 //   - Saving. The report is stored as a skeleton and one content-addressed part per milestone
 //     (store.SaveReportParts): only new parts are written; store.DB.LatestReport reassembles
 //     the same JSON; parts go with the last report that uses them.

@@ -30,6 +30,9 @@ type engineWorld struct {
 	ghIss   map[int64]*cairn.GitHubIssue
 	nextID  int64
 	nextKey map[string]int
+	syncs   []time.Time // the syncs' finish times
+	// crossBlocker is the issue (program Beta) that blocks one of program Alpha's.
+	crossBlocker int64
 }
 
 var engineRepos = []string{"acme/api", "acme/web"}
@@ -60,6 +63,71 @@ func (w *engineWorld) keys() []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+func (w *engineWorld) sortedIssues() []*cairn.Issue {
+	ids := slices.Sorted(mapsKeysInt(w.issues))
+	out := make([]*cairn.Issue, len(ids))
+	for i, id := range ids {
+		out[i] = w.issues[id]
+	}
+	return out
+}
+
+func mapsKeysInt[V any](m map[int64]V) func(func(int64) bool) {
+	return func(yield func(int64) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// nextEdge returns the first instant after asOf (on asOf's day) at which one of the time
+// windows the report reads moves past something in the world: an in-progress issue turning
+// stale (updated + StaleDays), a completion leaving the last 7 days or the 12-week flow window,
+// a milestone stalling (a status change + 7 days), an open PR waiting too long for review
+// (created + 24 h), a review in the future, a sync's data turning stale (+5 h); the zero time
+// when none is left today. exact says whether to return the edge itself or 1 ns after it.
+func (w *engineWorld) nextEdge(exact bool) time.Time {
+	var best time.Time
+	end := dayStart(w.asOf).AddDate(0, 0, 1)
+	try := func(t time.Time) {
+		if t.IsZero() {
+			return
+		}
+		if !exact {
+			t = t.Add(1)
+		}
+		if t.After(w.asOf) && t.Before(end) && (best.IsZero() || t.Before(best)) {
+			best = t
+		}
+	}
+	day := 24 * time.Hour
+	for _, is := range w.issues {
+		try(is.Updated.Add(5 * day))
+		for _, tr := range is.Transitions {
+			try(tr.At.Add(7 * day))
+			try(tr.At.Add(84 * day))
+		}
+	}
+	for _, p := range w.prs {
+		try(p.Created.Add(24 * time.Hour))
+		try(p.Created.Add(84 * day))
+		if !p.Merged.IsZero() {
+			try(p.Merged.Add(7 * day))
+			try(p.Merged.Add(84 * day))
+		}
+		for _, r := range w.reviews[p.ID] {
+			try(r.SubmittedAt)
+			try(r.SubmittedAt.Add(84 * day))
+		}
+	}
+	for _, t := range w.syncs {
+		try(t.Add(5 * time.Hour))
+	}
+	return best
 }
 
 func (w *engineWorld) anyIssue() *cairn.Issue {
@@ -227,6 +295,7 @@ func (w *engineWorld) syncRun(connector string, at time.Time) {
 	if err := w.db.FinishRun(ctx, id, at, cairn.Counts{}, 1, nil); err != nil {
 		w.t.Fatal(err)
 	}
+	w.syncs = append(w.syncs, at)
 }
 
 // newEngineWorld stores a world of n issues, n/4 PRs and n/10 GitHub issues, and returns it
@@ -290,6 +359,20 @@ func newEngineWorld(t *testing.T, db *store.DB, seed uint64, n int, asOf time.Ti
 	for range n / 8 {
 		w.addLink()
 	}
+	// A blocker across programs: Y (milestone B1, program Beta) blocks the open X (A1, Alpha),
+	// and nothing else puts either in another milestone.
+	x, y := w.newIssue("P0"), w.newIssue("P1")
+	for _, is := range []*cairn.Issue{x, y} {
+		is.Transitions, is.Status, is.StatusCategory, is.Resolved = nil, "To Do", cairn.CategoryNew, time.Time{}
+		is.Labels, is.Components = nil, nil
+		w.issues[is.ID] = is
+		all = append(all, is)
+	}
+	x.FixVersionIDs, y.FixVersionIDs = []int64{10}, []int64{12}
+	w.nextID++
+	l := cairn.IssueLink{ID: w.nextID, Type: "Blocks", FromKey: y.Key, ToKey: x.Key}
+	x.Links, y.Links = append(x.Links, l), append(y.Links, l)
+	w.crossBlocker = y.ID
 	w.saveIssues(all...)
 	for range n / 4 {
 		p := w.newPR()
@@ -338,10 +421,86 @@ func (w *engineWorld) addLink() []*cairn.Issue {
 	return []*cairn.Issue{a, b}
 }
 
+// changeCrossBlocker moves the issue that blocks another program's issue to another status
+// and assignee: only the blocked issue's milestone reads it.
+func (w *engineWorld) changeCrossBlocker() string {
+	is := w.issues[w.crossBlocker]
+	if is == nil {
+		return "no cross-program blocker"
+	}
+	cat := []cairn.StatusCategory{cairn.CategoryNew, cairn.CategoryIndeterminate, cairn.CategoryDone}[w.pick(3)]
+	w.setStatus(is, cat, w.asOf.Add(-time.Duration(w.pick(60))*time.Minute))
+	is.Assignee = fmt.Sprintf("dev %d", w.pick(5))
+	w.saveIssues(is)
+	return "cross-program blocker " + is.Key + " to " + string(cat)
+}
+
 // change applies one random change through the store's write paths and says what it was.
 func (w *engineWorld) change() string {
 	ctx := context.Background()
-	switch k := w.pick(16); k {
+	switch k := w.pick(20); k {
+	case 16: // the blocking side of a link changes (status, assignee): the blocked item's milestones read it
+		var from []string
+		for _, is := range w.issues {
+			for _, l := range is.Links {
+				from = append(from, l.FromKey)
+			}
+		}
+		if len(from) == 0 {
+			return "no link"
+		}
+		slices.Sort(from)
+		key := from[w.pick(len(from))]
+		for _, is := range w.issues {
+			if is.Key == key {
+				cat := []cairn.StatusCategory{cairn.CategoryNew, cairn.CategoryIndeterminate, cairn.CategoryDone}[w.pick(3)]
+				w.setStatus(is, cat, w.asOf.Add(-time.Duration(w.pick(60))*time.Minute))
+				is.Assignee = fmt.Sprintf("dev %d", w.pick(5))
+				w.saveIssues(is)
+				return "blocking item " + key + " to " + string(cat)
+			}
+		}
+		return "blocking item not synced"
+	case 17: // a sub-task's status or summary
+		for _, is := range w.sortedIssues() {
+			if is.Subtask && w.pick(3) == 0 {
+				w.setStatus(is, []cairn.StatusCategory{cairn.CategoryIndeterminate, cairn.CategoryDone}[w.pick(2)], w.asOf.Add(-time.Minute))
+				is.Summary = fmt.Sprintf("sub %d", w.rng.Next()%100)
+				w.saveIssues(is)
+				return "sub-task " + is.Key
+			}
+		}
+		return "no sub-task"
+	case 18: // a PR that carries a Jira key is merged, reviewed or made a draft
+		for _, id := range slices.Sorted(mapsKeysInt(w.prKeys)) {
+			p := w.prs[id]
+			if p == nil || p.State != "open" || w.pick(2) == 0 {
+				continue
+			}
+			switch w.pick(3) {
+			case 0:
+				p.State, p.Closed, p.Merged = "closed", w.asOf.Add(-time.Minute), w.asOf.Add(-time.Minute)
+			case 1:
+				w.reviews[p.ID] = append(w.reviews[p.ID], cairn.Review{ID: p.ID*10 + int64(len(w.reviews[p.ID])) + 2, Repo: p.Repo,
+					Number: p.Number, State: "APPROVED", SubmittedAt: w.asOf.Add(-time.Minute)})
+			default:
+				p.Draft = !p.Draft
+			}
+			p.Updated = w.asOf.Add(-time.Minute)
+			w.savePR(p)
+			return fmt.Sprintf("PR %s#%d of %s changed", p.Repo, p.Number, w.prKeys[id][0])
+		}
+		return "no open PR with a key"
+	case 19: // an in-progress issue's title and assignee (its update time moves: no longer stale)
+		for _, is := range w.sortedIssues() {
+			if is.StatusCategory == cairn.CategoryIndeterminate && w.pick(4) == 0 {
+				is.Summary, is.Assignee = fmt.Sprintf("retitled %d", w.rng.Next()%100), "dev 9"
+				is.Updated = w.asOf.Add(-time.Duration(w.pick(30)) * time.Minute)
+				w.saveIssues(is)
+				return "edited " + is.Key
+			}
+		}
+		return "none in progress"
 	case 0, 1: // a status change
 		is := w.anyIssue()
 		cat := []cairn.StatusCategory{cairn.CategoryNew, cairn.CategoryIndeterminate, cairn.CategoryDone}[w.pick(3)]
@@ -497,14 +656,28 @@ func testEngineMatchesRun(t *testing.T, seed uint64) {
 	w, spec := newEngineWorld(t, db, seed, 160, asOf)
 	e := NewEngine(db, spec)
 	incremental, patched := 0, 0
-	for step := range 24 {
+	for step := range 36 {
 		var what []string
-		if step > 0 {
+		switch {
+		case step > 0 && step%4 == 3:
+			// Only time passes, to the next edge of a window (exactly on it, or just past it):
+			// what changes is what the milestones' and flows' expiry instants must catch.
+			if next := w.nextEdge(step%8 == 3); !next.IsZero() {
+				what = append(what, "time to an edge")
+				w.asOf = next
+				break
+			}
+			w.asOf = w.asOf.Add(time.Duration(1+w.pick(150)) * time.Minute)
+		case step > 0 && step%4 == 1:
+			// Only the blocking side of a link across programs changes, a minute later.
+			what = append(what, w.changeCrossBlocker())
+			w.asOf = w.asOf.Add(time.Minute)
+		case step > 0:
 			for range w.pick(4) {
 				what = append(what, w.change())
 			}
 			w.asOf = w.asOf.Add(time.Duration(1+w.pick(150)) * time.Minute)
-			if step == 20 { // into the next day: a full run
+			if step == 30 { // into the next day: a full run
 				w.asOf = w.asOf.Add(18 * time.Hour)
 			}
 		}
@@ -539,8 +712,8 @@ func testEngineMatchesRun(t *testing.T, seed uint64) {
 		compareStores(t, fmt.Sprintf("step %d (%+v) after %q", step, info, what), db, ref, got, want)
 		ref.Close()
 	}
-	if incremental < 15 {
-		t.Errorf("only %d of 24 updates were incremental", incremental)
+	if incremental < 24 || patched < 12 {
+		t.Errorf("only %d of 36 updates were incremental, %d patched the world in place", incremental, patched)
 	}
 }
 

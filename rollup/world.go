@@ -220,10 +220,25 @@ func newWorld(d *store.RollupData, spec *Spec) *world {
 		}
 	}
 	<-keyed
+	// A sub-task maps to the item its parent chain ends at: a sub-task of a sub-task (Jira
+	// forbids it, data may still hold it) to the top one's parent. Resolved before any is
+	// added, so that the map's order cannot decide it.
+	resolved := make(map[string]int32, len(parentOf))
 	for k, p := range parentOf {
-		if j, ok := w.byKey[p]; ok {
-			w.byKey[k] = j
+		for range 16 { // a cycle of sub-tasks maps nowhere
+			if j, ok := w.byKey[p]; ok {
+				resolved[k] = j
+				break
+			}
+			next, ok := parentOf[p]
+			if !ok {
+				break
+			}
+			p = next
 		}
+	}
+	for k, j := range resolved {
+		w.byKey[k] = j
 	}
 	w.addPRs()
 	for i := range d.GitHubIssues {
