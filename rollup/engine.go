@@ -110,9 +110,11 @@ func (e *Engine) Update(ctx context.Context, asOf time.Time) (*Report, UpdateInf
 			}
 			d, info.Rebuilt = st.k.apply(st.data, b, changes)
 			if info.Rebuilt != "" {
-				st.k = nil // garbage before the new world is built
+				// The results of the old world carry over to the new where their items are
+				// the same (carry): rows that come or go touch few milestones and teams.
+				old := st.k
 				st.k = newKept(st.data, e.spec, asOf)
-				d = &dirty{all: true}
+				d = st.k.carry(old, b, changes)
 			}
 		}
 	}

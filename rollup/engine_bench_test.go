@@ -151,11 +151,15 @@ type benchChanger struct {
 	pr     cairn.PullRequest
 	next   int
 	review int64
+	// created adds a new issue to the milestone each time too (CAIRN_BENCH_NEW_ISSUE=1): the
+	// engine's fallback, a world rebuilt from the patched data.
+	created bool
+	newID   int64
 }
 
 func newBenchChanger(b *testing.B, db *store.DB, asOf time.Time) *benchChanger {
 	ctx := context.Background()
-	c := &benchChanger{b: b, db: db, review: 1 << 40}
+	c := &benchChanger{b: b, db: db, review: 1 << 40, created: os.Getenv("CAIRN_BENCH_NEW_ISSUE") == "1"}
 	err := db.View(ctx, func(tx *sql.Tx) error {
 		// The issues in progress (the seed leaves a few per milestone), with what a sync would
 		// send again: their history, fix version and sprint.
@@ -239,6 +243,15 @@ func (c *benchChanger) change(asOf time.Time) {
 		is.Status, is.StatusCategory, is.Updated = status, to, asOf.Add(-time.Second)
 		is.Raw = []byte(fmt.Sprintf(`{"id":%d,"n":%d}`, is.ID, c.next))
 		page = append(page, *is)
+	}
+	if c.created {
+		// A new issue in the milestone: a row added, so the engine rebuilds its world.
+		c.newID++
+		p := 1.0
+		page = append(page, cairn.Issue{ID: 1<<40 + c.newID, Key: fmt.Sprintf("%s-%d", page[0].ProjectKey, 1<<30+c.newID),
+			ProjectKey: page[0].ProjectKey, IssueType: "Story", Summary: "a new issue", Status: "To Do",
+			StatusCategory: cairn.CategoryNew, Created: asOf.Add(-time.Second), Updated: asOf.Add(-time.Second),
+			FixVersionIDs: []int64{0}, StoryPoints: &p, Raw: []byte(`{}`)})
 	}
 	if _, _, err := c.db.SaveJiraIssues(ctx, store.JiraIssuePage{Scope: page[0].ProjectKey, Issues: page}); err != nil {
 		c.b.Fatal(err)

@@ -259,3 +259,153 @@ func setGitHubItem(it *item, g *store.RollupGitHubIssue) {
 		it.setSince(g.Closed)
 	}
 }
+
+// carry moves old's results over to k, a world just rebuilt from the patched data, when only
+// Jira issues came or went (pull requests and GitHub issues kept their places): a team's or
+// program's flow and a milestone's result carry over when its items are the same items, in the
+// same order, none of them changed (by the change list, or by a PR moving to or from it), and
+// for a milestone none of the blocking items it read did. It returns what remains dirty, or
+// all when it cannot tell.
+func (k *kept) carry(old *kept, b *before, ch store.RollupChanges) *dirty {
+	w, ow := k.c.w, old.c.w
+	d := w.data
+	if len(d.PRs) != b.nPRs || len(d.GitHubIssues) != b.nGH || len(old.members) != len(k.members) ||
+		!slices.EqualFunc(b.version, d.Versions, func(x, y store.RollupVersion) bool { return x.ID == y.ID && x.Name == y.Name }) {
+		return &dirty{all: true}
+	}
+	for _, r := range ch.PRs { // a PR's place and membership keys must not have moved
+		if o, had := b.prs[r]; had != (d.PRIndex(r.Repo, r.Number) >= 0) || (had && o != d.PRIndex(r.Repo, r.Number)) {
+			return &dirty{all: true}
+		}
+		if o, p := b.prRows[r], d.PRIndex(r.Repo, r.Number); p >= 0 && (o.Milestone != d.PRs[p].Milestone ||
+			!slices.Equal(o.Labels, d.PRs[p].Labels)) {
+			return &dirty{all: true}
+		}
+	}
+	for _, id := range ch.GitHubIssues {
+		if o, had := b.gh[id]; had != (d.GitHubIssueIndex(id) >= 0) || (had && o != d.GitHubIssueIndex(id)) {
+			return &dirty{all: true}
+		}
+	}
+	// The old item of each new one (-1: none), and the new items that changed.
+	n := len(w.items)
+	prev := make([]int32, n)
+	changed := make([]bool, n)
+	for i := range w.items {
+		it := &w.items[i]
+		j := int32(-1)
+		switch {
+		case it.issue >= 0:
+			if o, ok := ow.byKey[it.key]; ok && ow.items[o].issue >= 0 && ow.items[o].key == it.key {
+				j = o
+			}
+		case it.pr >= 0:
+			if o := ow.prItem[it.pr]; o >= 0 && ow.items[o].pr == it.pr {
+				j = o
+			}
+		default:
+			j = int32(old.ghBase) + it.gh
+		}
+		prev[i] = j
+		changed[i] = j < 0 || !slices.Equal(ow.items[j].prs, it.prs)
+	}
+	mark := func(key string) {
+		if i, ok := w.byKey[key]; ok {
+			changed[i] = true
+		}
+	}
+	keys := map[string]bool{} // Jira keys that came, went or changed: links from them block anew
+	for id, r := range b.rows {
+		keys[r.Key] = true
+		_ = id
+	}
+	for _, id := range ch.Issues {
+		if i := d.Table.Index(id); i >= 0 {
+			keys[d.Table.Rows[i].Key] = true
+			mark(d.Table.Rows[i].Key)
+		}
+	}
+	for _, l := range b.links {
+		mark(l.ToKey)
+	}
+	for _, l := range d.Links {
+		if keys[l.FromKey] {
+			mark(l.ToKey)
+		}
+	}
+	for _, r := range ch.PRs {
+		if p := d.PRIndex(r.Repo, r.Number); p >= 0 && w.prItem[p] >= 0 {
+			changed[w.prItem[p]] = true
+		}
+	}
+	for _, id := range ch.GitHubIssues {
+		if g := d.GitHubIssueIndex(id); g >= 0 {
+			changed[k.ghBase+g] = true
+		}
+	}
+	same := func(items, oldItems []int32) bool {
+		if len(items) != len(oldItems) {
+			return false
+		}
+		for x, i := range items {
+			if changed[i] || prev[i] != oldItems[x] {
+				return false
+			}
+		}
+		return true
+	}
+
+	dt := newDirty()
+	for i := range changed {
+		if changed[i] {
+			dt.items[int32(i)] = true
+		}
+	}
+	dt.msForce, dt.progForce = make([]bool, len(k.members)), make([]bool, len(k.progFlow))
+	for t, name := range k.teams {
+		ot, ok := old.teamIdx[name]
+		if ok {
+			// The old throughput: update compares the new with it.
+			k.c.teamTP[name] = old.c.teamTP[name]
+		}
+		if !ok || !k.c.teamFirst[name].Equal(old.c.teamFirst[name]) {
+			dt.tpForce = append(dt.tpForce, name)
+		}
+		if !ok || !same(k.teamItems[t], old.teamItems[ot]) || !slices.Equal(k.teamPRs[t], old.teamPRs[ot]) {
+			dt.teams[name] = true
+			continue
+		}
+		k.teamFlow[t], k.teamExp[t] = old.teamFlow[ot], old.teamExp[ot]
+		k.c.teamTP[name] = old.c.teamTP[name]
+	}
+	for pi := range k.progFlow {
+		if !same(k.progItems[pi], old.progItems[pi]) || !slices.Equal(k.progPRs[pi], old.progPRs[pi]) {
+			dt.progForce[pi] = true
+			continue
+		}
+		k.progFlow[pi], k.progExp[pi] = old.progFlow[pi], old.progExp[pi]
+		k.progBlockers[pi], k.progDeps[pi] = old.progBlockers[pi], old.progDeps[pi]
+	}
+	for g := range k.members {
+		res := old.ms[g]
+		ok := same(k.members[g], old.members[g])
+		deps := make([]int32, 0, len(res.deps))
+		for _, o := range res.deps {
+			i, found := w.byKey[ow.items[o].key]
+			if !ok || !found || changed[i] || prev[i] != o {
+				ok = false
+				break
+			}
+			deps = append(deps, i)
+		}
+		if !ok {
+			dt.msForce[g] = true
+			continue
+		}
+		slices.Sort(deps)
+		res.deps = deps
+		k.ms[g], k.final[g] = res, old.final[g]
+	}
+	k.sprints, k.fresh = old.sprints, false
+	return dt
+}

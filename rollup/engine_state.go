@@ -148,6 +148,10 @@ type dirty struct {
 	all   bool
 	items map[int32]bool  // items whose row, PRs or blocking links changed
 	teams map[string]bool // teams with a changed item or PR
+	// After a rebuild (carry): the milestones and programs whose items are not the same any
+	// more, and the teams whose throughput must count as changed.
+	msForce, progForce []bool
+	tpForce            []string
 }
 
 func newDirty() *dirty { return &dirty{items: map[int32]bool{}, teams: map[string]bool{}} }
@@ -214,6 +218,9 @@ func (k *kept) update(asOf time.Time, data *store.RollupData, history map[[2]str
 		k.teamFlow[t], k.teamExp[t] = w.flow(k.teamItems[t], k.teamPRs[t], &c.win), clk.exp
 	})
 	tpChanged := map[string]bool{}
+	for _, name := range d.tpForce {
+		tpChanged[name] = true
+	}
 	for _, t := range redo {
 		name := k.teams[t]
 		tp := make([]int, len(k.teamFlow[t].Throughput))
@@ -245,7 +252,7 @@ func (k *kept) update(asOf time.Time, data *store.RollupData, history map[[2]str
 	var recompute []int
 	for g := range n {
 		res := &k.ms[g]
-		if all || touched[g] || expired(res.exp, asOf) || k.stale(g, tpChanged, changedItems) {
+		if all || touched[g] || (d.msForce != nil && d.msForce[g]) || expired(res.exp, asOf) || k.stale(g, tpChanged, changedItems) {
 			recompute = append(recompute, g)
 		} else if fm != nil {
 			fm.keep(res.fkey)
@@ -281,6 +288,11 @@ func (k *kept) update(asOf time.Time, data *store.RollupData, history map[[2]str
 	for g := range n {
 		if touched[g] {
 			progFlowDirty[k.progOf[g]] = true
+		}
+	}
+	for pi := range d.progForce {
+		if d.progForce[pi] {
+			progFlowDirty[pi], progTouched[pi] = true, true
 		}
 	}
 	if len(c.spec.Programs) > 0 {
