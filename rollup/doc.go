@@ -110,7 +110,10 @@
 //     project, fix version, label, component, GitHub milestone or label, a PR's Jira keys or
 //     abandonment, or the versions' names changed), it is rebuilt from the patched data
 //     (UpdateInfo.Rebuilt says why): item order decides the evidence lists' order, so a new
-//     row cannot simply be appended. Links rebuild only the blocked-by index.
+//     row cannot simply be appended. When only Jira issues came or went, the old world's
+//     results carry over to the new one wherever their items are the same items in the same
+//     order and none changed (a PR moving to or from an item counts as a change). Links
+//     rebuild only the blocked-by index.
 //   - Recompute only what is out of date. A milestone's result (its report before the
 //     status) is kept with what it read beyond its members: the blocking items (their status,
 //     team and refs), its teams' throughput, its snapshot history, its due date, and the

@@ -765,3 +765,51 @@ func firstDiff(a, b []byte) string {
 	lo := max(i-300, 0)
 	return fmt.Sprintf("at byte %d:\n got  %s\n want %s", i, a[lo:min(i+300, len(a))], b[lo:min(i+300, len(b))])
 }
+
+// TestEngineStoresPartsAgain: when another writer's report replaced the engine's (and its
+// parts went with it), the next incremental Update stores every part again, and the stored
+// report is still Run's.
+func TestEngineStoresPartsAgain(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := store.Open(ctx, filepath.Join(dir, "engine.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	asOf := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+	w, spec := newEngineWorld(t, db, 5, 60, asOf)
+	e := NewEngine(db, spec)
+	for k := range 3 { // the last of these reuses parts
+		if _, info, err := e.Update(ctx, asOf.Add(time.Duration(k)*time.Second)); err != nil || (k == 2 && info.Parts == len(e.st.em.ms)) {
+			t.Fatalf("update %d: %+v, %v", k, info, err)
+		}
+	}
+	if _, err := db.SaveReport(ctx, asOf.Add(time.Minute), ISOWeek(asOf), []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	w.asOf = asOf.Add(2 * time.Minute)
+	copyPath := filepath.Join(dir, "copy.db")
+	vac, err := sql.Open("sqlite", filepath.Join(dir, "engine.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vac.ExecContext(ctx, `VACUUM INTO ?`, copyPath); err != nil {
+		t.Fatal(err)
+	}
+	vac.Close()
+	got, info, err := e.Update(ctx, w.asOf)
+	if err != nil || info.Full {
+		t.Fatalf("update: %+v, %v; want an incremental update", info, err)
+	}
+	ref, err := store.Open(ctx, copyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	want, err := Run(ctx, ref, spec, w.asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareStores(t, "after another report", db, ref, got, want)
+}

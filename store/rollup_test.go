@@ -169,3 +169,33 @@ func TestParseBytes(t *testing.T) {
 		})
 	}
 }
+
+// TestSaveReportPartsWithoutBody: a part given by hash alone is the stored one; once no report
+// uses it (another report of the week replaced them all), it is ErrPartMissing.
+func TestSaveReportPartsWithoutBody(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	at := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	body := []byte(`{"m":1}`)
+	part := ReportPart{Offset: 1, Body: body, Hash: PartHash(body)}
+	if _, err := db.SaveReportParts(ctx, at, "2026-W48", []byte(`[]`), []ReportPart{part}); err != nil {
+		t.Fatal(err)
+	}
+	part.Body = nil
+	if _, err := db.SaveReportParts(ctx, at.Add(time.Minute), "2026-W48", []byte(`[,{"x":2}]`), []ReportPart{part, {Offset: 1, Body: []byte(`{"m":3}`), Hash: PartHash([]byte(`{"m":3}`))}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.LatestReport(ctx)
+	if err != nil || string(got.JSON) != `[{"m":1}{"m":3},{"x":2}]` {
+		t.Fatalf("latest: %s, %v", got.JSON, err)
+	}
+	if _, err := db.SaveReport(ctx, at.Add(2*time.Minute), "2026-W48", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SaveReportParts(ctx, at.Add(3*time.Minute), "2026-W48", []byte(`[]`), []ReportPart{part}); !errors.Is(err, ErrPartMissing) {
+		t.Fatalf("a part no report uses, without its body: got %v, want ErrPartMissing", err)
+	}
+	if got, err := db.LatestReport(ctx); err != nil || string(got.JSON) != `{}` {
+		t.Errorf("the failed save left %s, %v; want the last report", got.JSON, err)
+	}
+}
