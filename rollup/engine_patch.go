@@ -103,7 +103,7 @@ func prKeysOf(d *store.RollupData, refs []store.PRRef) map[store.PRRef][]string 
 func (k *kept) apply(d *store.RollupData, b *before, ch store.RollupChanges) (*dirty, string) {
 	w := k.c.w
 	t := d.Table
-	if len(t.Rows) != b.nRows || len(d.PRs) != b.nPRs || len(d.GitHubIssues) != b.nGH {
+	if len(t.Rows) < b.nRows || len(d.PRs) != b.nPRs || len(d.GitHubIssues) != b.nGH {
 		return nil, "rows added or removed"
 	}
 	if !slices.EqualFunc(b.version, d.Versions, func(x, y store.RollupVersion) bool { return x.ID == y.ID && x.Name == y.Name }) {
@@ -115,14 +115,19 @@ func (k *kept) apply(d *store.RollupData, b *before, ch store.RollupChanges) (*d
 		item int32
 	}
 	var edits []jiraEdit
+	appended := 0
 	for _, id := range ch.Issues {
 		old, had := b.issues[id]
 		now := t.Index(id)
 		if !had && now < 0 {
 			continue // never seen (deleted before it was loaded)
 		}
+		if !had && now >= b.nRows {
+			appended++ // a new issue after every other: inserted below
+			continue
+		}
 		if !had || now != old {
-			return nil, "Jira issues added or removed"
+			return nil, "rows added or removed"
 		}
 		o, r := b.rows[id], &t.Rows[now]
 		if o.Key != r.Key || o.Subtask != r.Subtask || o.ParentKey != r.ParentKey || o.EpicKey != r.EpicKey ||
@@ -181,7 +186,15 @@ func (k *kept) apply(d *store.RollupData, b *before, ch store.RollupChanges) (*d
 		}
 	}
 
-	// Nothing structural: patch the items in place.
+	if appended != len(t.Rows)-b.nRows {
+		return nil, "rows added or removed"
+	}
+	// Nothing structural: patch the items in place (new issues inserted first).
+	if appended > 0 {
+		if why := k.insertJira(d, b, dt); why != "" {
+			return nil, why
+		}
+	}
 	for _, e := range edits {
 		it := &w.items[e.item]
 		prs := it.prs

@@ -668,6 +668,25 @@ func testEngineMatchesRun(t *testing.T, seed uint64) {
 				break
 			}
 			w.asOf = w.asOf.Add(time.Duration(1+w.pick(150)) * time.Minute)
+		case step > 0 && step%8 == 2:
+			// Only new issues arrive (inserted into the world in place): a story, which may
+			// block an existing issue, and a sub-task of an existing one.
+			is := w.newIssue([]string{"P0", "P1", "P2"}[w.pick(3)])
+			w.issues[is.ID] = is
+			saved := []*cairn.Issue{is}
+			if w.pick(2) == 0 {
+				other := w.anyIssue()
+				w.nextID++
+				l := cairn.IssueLink{ID: w.nextID, Type: "Blocks", FromKey: is.Key, ToKey: other.Key}
+				is.Links, other.Links = append(is.Links, l), append(other.Links, l)
+				saved = append(saved, other)
+			}
+			sub := w.newIssue(is.ProjectKey)
+			sub.Subtask, sub.IssueType, sub.ParentKey = true, "Sub-task", w.anyIssue().Key
+			w.issues[sub.ID] = sub
+			w.saveIssues(append(saved, sub)...)
+			what = append(what, "new "+is.Key+" and sub-task "+sub.Key)
+			w.asOf = w.asOf.Add(time.Duration(1+w.pick(30)) * time.Minute)
 		case step > 0 && step%4 == 1:
 			// Only the blocking side of a link across programs changes, a minute later.
 			what = append(what, w.changeCrossBlocker())

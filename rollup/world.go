@@ -182,7 +182,8 @@ func newWorld(d *store.RollupData, spec *Spec) *world {
 			w.teamOfRepo[r] = t.Name
 		}
 	}
-	w.items = make([]item, 0, len(iss.Rows)+len(d.PRs)+len(d.GitHubIssues)) // never regrown
+	n := len(iss.Rows) + len(d.PRs) + len(d.GitHubIssues)
+	w.items = make([]item, 0, n+n/128+16) // never regrown; the Engine inserts new issues' into the slack
 	// The key index (a million map inserts, the slowest part here) is built beside the items:
 	// the same rows in the same order, so the same index.
 	keyed := make(chan struct{})
