@@ -110,7 +110,10 @@
 //     project, fix version, label, component, GitHub milestone or label, a PR's Jira keys or
 //     abandonment, or the versions' names changed), it is rebuilt from the patched data
 //     (UpdateInfo.Rebuilt says why): item order decides the evidence lists' order, so a new
-//     row cannot simply be appended. When only Jira issues came or went, the old world's
+//     row cannot simply be appended anywhere. New Jira issues (rows appended to the issue
+//     table: the highest ids) are inserted in place after the last Jira item, where a rebuild
+//     puts them, every PR and GitHub item index shifted past them, and the milestones their
+//     sources name get their members again. When other Jira issues came or went, the old world's
 //     results carry over to the new one wherever their items are the same items in the same
 //     order and none changed (a PR moving to or from an item counts as a change). Links
 //     rebuild only the blocked-by index.
