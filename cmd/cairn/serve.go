@@ -68,6 +68,7 @@ func runServe(ctx context.Context, env Env, o *options, args []string) error {
 	if err != nil {
 		return err
 	}
+	applyMemoryLimit(env.LookupEnv, "/sys/fs/cgroup", log)
 	m := NewMain(cfg, log)
 	m.ShutdownGrace = o.grace
 	if err := m.Run(ctx); err != nil {
