@@ -155,11 +155,17 @@ type benchChanger struct {
 	// engine's fallback, a world rebuilt from the patched data.
 	created bool
 	newID   int64
+	// newPRs adds a new pull request each time too (CAIRN_BENCH_NEW_PR=1): the highest number
+	// of its repo (acme/r01, in the middle of the PR table), reviewed, every other one carrying
+	// the key of an issue of the milestone.
+	newPRs bool
+	newPR  int
 }
 
 func newBenchChanger(b *testing.B, db *store.DB, asOf time.Time) *benchChanger {
 	ctx := context.Background()
-	c := &benchChanger{b: b, db: db, review: 1 << 40, created: os.Getenv("CAIRN_BENCH_NEW_ISSUE") == "1"}
+	c := &benchChanger{b: b, db: db, review: 1 << 40, created: os.Getenv("CAIRN_BENCH_NEW_ISSUE") == "1",
+		newPRs: os.Getenv("CAIRN_BENCH_NEW_PR") == "1"}
 	err := db.View(ctx, func(tx *sql.Tx) error {
 		// The issues in progress (the seed leaves a few per milestone), with what a sync would
 		// send again: their history, fix version and sprint.
@@ -260,8 +266,22 @@ func (c *benchChanger) change(asOf time.Time) {
 	c.pr.Updated = asOf.Add(-time.Second)
 	c.pr.Raw = []byte(fmt.Sprintf(`{"n":%d}`, c.review))
 	rv := cairn.Review{ID: c.review, Repo: c.pr.Repo, Number: c.pr.Number, State: "COMMENTED", SubmittedAt: asOf.Add(-time.Second)}
-	if _, _, err := c.db.SaveGitHubPullRequests(ctx, store.GitHubPRPage{Repo: c.pr.Repo, PRs: []cairn.PullRequest{c.pr},
-		Reviews: []cairn.Review{rv}}); err != nil {
+	prs := store.GitHubPRPage{Repo: c.pr.Repo, PRs: []cairn.PullRequest{c.pr}, Reviews: []cairn.Review{rv}}
+	if c.newPRs {
+		c.newPR++
+		n := 1<<30 + c.newPR
+		p := cairn.PullRequest{ID: 1<<40 + int64(n), Repo: c.pr.Repo, Number: n, Title: "a new change", State: "open",
+			Author: "dev", Created: asOf.Add(-time.Hour), Updated: asOf.Add(-time.Second), Raw: []byte(`{}`)}
+		c.review++
+		prs.PRs = append(prs.PRs, p)
+		prs.Reviews = append(prs.Reviews, cairn.Review{ID: c.review, Repo: p.Repo, Number: n, State: "APPROVED",
+			SubmittedAt: asOf.Add(-time.Second)})
+		if c.newPR%2 == 0 {
+			prs.Links = append(prs.Links, cairn.PRIssueLink{Repo: p.Repo, Number: n,
+				IssueKey: c.issues[c.newPR%len(c.issues)].Key, Source: "title"})
+		}
+	}
+	if _, _, err := c.db.SaveGitHubPullRequests(ctx, prs); err != nil {
 		c.b.Fatal(err)
 	}
 }

@@ -10,9 +10,10 @@ import (
 // b.nRows on: new issues, whose ids are the highest, the usual case), as a rebuild would place
 // them: their items go after the last Jira item, before the PR and GitHub issue items, whose
 // indexes every list and index shifts; the milestones their sources name get their members
-// again. It marks the new items (and the items a link from a new key blocks) in dt, or returns
-// a reason to rebuild instead, before changing anything, when the new rows change more than
-// their own items (a PR carries a new key, an older sub-task's parent arrives, a team is new).
+// again (the caller regroups). It marks the new items (and the items a link from a new key
+// blocks) in dt, or returns a reason to rebuild instead, before changing anything, when the
+// new rows change more than their own items (a PR carries a new key, an older sub-task's
+// parent arrives, a team is new).
 func (k *kept) insertJira(d *store.RollupData, b *before, dt *dirty) string {
 	w, c, t := k.c.w, k.c, d.Table
 	// Checks first: nothing is changed before the insertion is known to be exact.
@@ -126,7 +127,22 @@ func (k *kept) insertJira(d *store.RollupData, b *before, dt *dirty) string {
 			k.members[g] = w.members(ms, stamp, int32(g+1))
 		}
 	}
-	c.firstMs, c.moreMs = make([]int32, len(w.items)), map[int32][]int32{}
+	// A link from a new key blocks anew.
+	for _, l := range d.Links {
+		if newKeys[l.FromKey] {
+			if j, ok := w.byKey[l.ToKey]; ok {
+				dt.items[j] = true
+			}
+		}
+	}
+	return ""
+}
+
+// regroup indexes the items' milestones and the programs' items and PRs again, after items
+// were inserted (their indexes moved) or a milestone's members changed.
+func (k *kept) regroup() {
+	c := k.c
+	c.firstMs, c.moreMs = make([]int32, len(c.w.items)), map[int32][]int32{}
 	for g, list := range k.members {
 		for _, i := range list {
 			if c.firstMs[i] == 0 {
@@ -137,15 +153,6 @@ func (k *kept) insertJira(d *store.RollupData, b *before, dt *dirty) string {
 		}
 	}
 	k.progItems, k.progPRs = c.programGroups(k.members)
-	// A link from a new key blocks anew.
-	for _, l := range d.Links {
-		if newKeys[l.FromKey] {
-			if j, ok := w.byKey[l.ToKey]; ok {
-				dt.items[j] = true
-			}
-		}
-	}
-	return ""
 }
 
 // nonJira counts the PR and GitHub issue items.

@@ -103,8 +103,8 @@ func prKeysOf(d *store.RollupData, refs []store.PRRef) map[store.PRRef][]string 
 func (k *kept) apply(d *store.RollupData, b *before, ch store.RollupChanges) (*dirty, string) {
 	w := k.c.w
 	t := d.Table
-	if len(t.Rows) < b.nRows || len(d.PRs) != b.nPRs || len(d.GitHubIssues) != b.nGH {
-		return nil, "rows added or removed"
+	if len(t.Rows) < b.nRows || len(d.PRs) < b.nPRs || len(d.GitHubIssues) < b.nGH {
+		return nil, "rows removed"
 	}
 	if !slices.EqualFunc(b.version, d.Versions, func(x, y store.RollupVersion) bool { return x.ID == y.ID && x.Name == y.Name }) {
 		return nil, "versions changed"
@@ -149,14 +149,28 @@ func (k *kept) apply(d *store.RollupData, b *before, ch store.RollupChanges) (*d
 			b.links = append(b.links, l)
 		}
 	}
+	// New pull requests (inserted below): every other PR moves up past them.
+	var newPRs []int32
+	for _, r := range ch.PRs {
+		if _, had := b.prs[r]; !had {
+			if now := d.PRIndex(r.Repo, r.Number); now >= 0 {
+				newPRs = append(newPRs, int32(now))
+			}
+		}
+	}
+	slices.Sort(newPRs)
+	if len(d.PRs) != b.nPRs+len(newPRs) {
+		return nil, "pull requests removed"
+	}
+	prShift := newShifter(newPRs)
 	for _, r := range ch.PRs {
 		old, had := b.prs[r]
 		now := d.PRIndex(r.Repo, r.Number)
-		if !had && now < 0 {
+		if !had {
 			continue
 		}
-		if !had || now != old {
-			return nil, "pull requests added or removed"
+		if now < 0 || now != int(prShift.at(int32(old))) {
+			return nil, "pull requests removed"
 		}
 		o, p := b.prRows[r], &d.PRs[now]
 		abandoned := func(p *store.RollupPR) bool { return p.Merged.IsZero() && p.State == "closed" }
@@ -167,14 +181,19 @@ func (k *kept) apply(d *store.RollupData, b *before, ch store.RollupChanges) (*d
 	}
 	keysNow := prKeysOf(d, ch.PRs)
 	for _, r := range ch.PRs {
-		if !slices.Equal(b.prKeys[r], keysNow[r]) {
+		if _, had := b.prs[r]; had && !slices.Equal(b.prKeys[r], keysNow[r]) {
 			return nil, "a pull request's Jira keys changed"
 		}
 	}
+	newGH := 0
 	for _, id := range ch.GitHubIssues {
 		old, had := b.gh[id]
 		now := d.GitHubIssueIndex(id)
 		if !had && now < 0 {
+			continue
+		}
+		if !had && now >= b.nGH {
+			newGH++ // a new issue after every other: appended below
 			continue
 		}
 		if !had || now != old {
@@ -186,14 +205,29 @@ func (k *kept) apply(d *store.RollupData, b *before, ch store.RollupChanges) (*d
 		}
 	}
 
-	if appended != len(t.Rows)-b.nRows {
+	if appended != len(t.Rows)-b.nRows || newGH != len(d.GitHubIssues)-b.nGH {
 		return nil, "rows added or removed"
 	}
-	// Nothing structural: patch the items in place (new issues inserted first).
+	// Nothing structural: patch the items in place (new rows inserted first, where a rebuild
+	// puts them: new Jira issues after the Jira items, new PRs among the PR items, new GitHub
+	// issues last).
+	// Every check before the first change: a rebuild carries results over from this world.
+	if why := k.newRowsTeams(d, newPRs, b.nGH); why != "" {
+		return nil, why
+	}
 	if appended > 0 {
 		if why := k.insertJira(d, b, dt); why != "" {
 			return nil, why
 		}
+	}
+	if len(newPRs) > 0 {
+		k.insertPRs(d, newPRs, dt)
+	}
+	if len(d.GitHubIssues) > b.nGH {
+		k.appendGitHubIssues(d, b.nGH, dt)
+	}
+	if appended > 0 || len(newPRs) > 0 || len(d.GitHubIssues) > b.nGH {
+		k.regroup()
 	}
 	for _, e := range edits {
 		it := &w.items[e.item]
@@ -375,6 +409,10 @@ func (k *kept) carry(old *kept, b *before, ch store.RollupChanges) *dirty {
 		}
 	}
 	dt.msForce, dt.progForce = make([]bool, len(k.members)), make([]bool, len(k.progFlow))
+	prTeams := map[string]bool{} // a changed PR is in its repo team's PRs, whatever item it is in (or none)
+	for _, r := range ch.PRs {
+		prTeams[w.repoTeam(r.Repo)] = true
+	}
 	for t, name := range k.teams {
 		ot, ok := old.teamIdx[name]
 		if ok {
@@ -384,7 +422,7 @@ func (k *kept) carry(old *kept, b *before, ch store.RollupChanges) *dirty {
 		if !ok || !k.c.teamFirst[name].Equal(old.c.teamFirst[name]) {
 			dt.tpForce = append(dt.tpForce, name)
 		}
-		if !ok || !same(k.teamItems[t], old.teamItems[ot]) || !slices.Equal(k.teamPRs[t], old.teamPRs[ot]) {
+		if !ok || prTeams[name] || !same(k.teamItems[t], old.teamItems[ot]) || !slices.Equal(k.teamPRs[t], old.teamPRs[ot]) {
 			dt.teams[name] = true
 			continue
 		}

@@ -39,6 +39,7 @@ func testEngineMatchesRun(t *testing.T, seed uint64) {
 	incremental, patched := 0, 0
 	for step := range 36 {
 		var what []string
+		onlyNew := false // only new PRs and GitHub issues: the world must be patched, not rebuilt
 		switch {
 		case step > 0 && step%4 == 3:
 			// Only time passes, to the next edge of a window (exactly on it, or just past it):
@@ -67,6 +68,37 @@ func testEngineMatchesRun(t *testing.T, seed uint64) {
 			w.issues[sub.ID] = sub
 			w.saveIssues(append(saved, sub)...)
 			what = append(what, "new "+is.Key+" and sub-task "+sub.Key)
+			w.asOf = w.asOf.Add(time.Duration(1+w.pick(30)) * time.Minute)
+		case step > 0 && step%8 == 6:
+			// Only new pull requests arrive (inserted into the world in place, as must be
+			// checked below): with or without a Jira key, reviewed or not, in repos, GitHub
+			// milestones and labels that milestones name, open, merged or abandoned; one
+			// sometimes numbered below its repo's others (synced late: in the middle of its
+			// repo's PRs); sometimes a new GitHub issue too.
+			for x := range 1 + w.pick(3) {
+				p := w.newPR()
+				if x == 1 && w.pick(2) == 0 {
+					p.Number = 1 + w.pick(999) // the seeded numbers start past 1000
+					for _, o := range w.prs {
+						if o.Repo == p.Repo && o.Number == p.Number {
+							p.Number = int(p.ID)
+						}
+					}
+					for i := range w.reviews[p.ID] {
+						w.reviews[p.ID][i].Number = p.Number
+					}
+				}
+				w.prs[p.ID] = p
+				w.savePR(p)
+				what = append(what, fmt.Sprintf("PR %s#%d opened (%s, keys %v)", p.Repo, p.Number, p.State, w.prKeys[p.ID]))
+			}
+			if w.pick(3) == 0 {
+				g := w.newGitHubIssue()
+				w.ghIss[g.ID] = g
+				w.saveGitHubIssue(g)
+				what = append(what, fmt.Sprintf("GitHub issue %s#%d", g.Repo, g.Number))
+			}
+			onlyNew = true
 			w.asOf = w.asOf.Add(time.Duration(1+w.pick(30)) * time.Minute)
 		case step > 0 && step%4 == 1:
 			// Only the blocking side of a link across programs changes, a minute later.
@@ -99,6 +131,10 @@ func testEngineMatchesRun(t *testing.T, seed uint64) {
 		}
 		if !info.Full && info.Rebuilt == "" {
 			patched++
+		}
+		if onlyNew && (info.Full || info.Rebuilt != "") {
+			t.Errorf("step %d: new pull requests and GitHub issues %q: full %v (%s), rebuilt %q; want them inserted in place",
+				step, what, info.Full, info.Why, info.Rebuilt)
 		}
 		t.Logf("step %d: full %v (%s) rebuilt %q recomputed %d parts %d after %q", step, info.Full, info.Why, info.Rebuilt, info.Recomputed, info.Parts, what)
 		ref, err := store.Open(ctx, copyPath)

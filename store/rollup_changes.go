@@ -375,21 +375,34 @@ func patchIssues(ctx context.Context, tx *sql.Tx, t *IssueTable, ids []int64) er
 	sub.attachIDs(versions, func(r *IssueRow) *Span { return &r.Versions })
 	sub.attachIDs(sprints, func(r *IssueRow) *Span { return &r.Sprints })
 	t.IDs = sub.IDs
-	// When every named issue is still there (edits, the usual case), its row is replaced where
-	// it is; else the rows not named and the fresh ones are merged in id order.
+	// When no named issue is gone, each row is replaced where it is (edits, the usual case)
+	// and new issues whose ids are the highest are appended (new issues, the next most usual);
+	// else the rows not named and the fresh ones are merged in id order.
 	if len(fresh) == len(ids) {
 		at := make([]int, len(fresh))
 		inPlace := true
+		last := int64(-1 << 63)
+		if n := len(t.Rows); n > 0 {
+			last = t.Rows[n-1].ID
+		}
+		appended := len(fresh)
 		for i := range fresh {
 			if at[i] = t.index(fresh[i].ID); at[i] < 0 {
-				inPlace = false
+				if fresh[i].ID <= last {
+					inPlace = false
+					break
+				}
+				appended = min(appended, i)
+			} else if appended < len(fresh) {
+				inPlace = false // an existing row after a new one: cannot happen in id order
 				break
 			}
 		}
 		if inPlace {
-			for i := range fresh {
+			for i := range appended {
 				t.Rows[at[i]] = fresh[i]
 			}
+			t.Rows = append(t.Rows, fresh[appended:]...)
 			return nil
 		}
 	}
@@ -486,6 +499,63 @@ func patchPRs(ctx context.Context, tx *sql.Tx, d *RollupData, refs []PRRef) erro
 	if err != nil {
 		return err
 	}
+	placePRs(d, refs, fresh)
+
+	// The Jira keys: distinct (repo, number, key) triples, as LoadRollup reads them (in no
+	// particular order). Those of refs that are still stored stay where they are; the others
+	// are dropped, and new ones appended.
+	var now []cairn.PRIssueLink
+	err = each(ctx, tx, `SELECT DISTINCT repo, number, issue_key FROM pr_issue_links WHERE `+inRefs, func(r *sql.Rows) error {
+		var l cairn.PRIssueLink
+		if err := r.Scan(&l.Repo, &l.Number, &l.IssueKey); err != nil {
+			return err
+		}
+		now = append(now, l)
+		return nil
+	}, arg)
+	if err != nil {
+		return err
+	}
+	d.PRLinks = patchPRLinks(d.PRLinks, refs, now)
+	return nil
+}
+
+// placePRs puts the fresh rows of refs (sorted) into d.PRs, in order: each over its old row,
+// new ones inserted in place (the slice grows by their number), when none of refs is gone (the
+// usual case: edits and new pull requests); else the rows not named and the fresh ones are
+// merged into a new slice.
+func placePRs(d *RollupData, refs []PRRef, fresh []RollupPR) {
+	if len(fresh) == len(refs) {
+		n, k := len(d.PRs), 0
+		at := make([]int, len(fresh))
+		for i := range fresh {
+			if at[i] = d.prIndex(fresh[i].Repo, fresh[i].Number); at[i] < 0 {
+				k++
+			} else {
+				d.PRs[at[i]] = fresh[i]
+			}
+		}
+		if k == 0 {
+			return
+		}
+		// Merge the new rows in from the end: each old row moves up by the new rows after it.
+		d.PRs = slices.Grow(d.PRs, k)[:n+k]
+		src, j := n-1, len(fresh)-1
+		for dst := n + k - 1; k > 0; dst-- {
+			for j >= 0 && at[j] >= 0 {
+				j--
+			}
+			if src >= 0 && comparePRs(d.PRs[src], fresh[j]) > 0 {
+				d.PRs[dst] = d.PRs[src]
+				src--
+				continue
+			}
+			d.PRs[dst] = fresh[j]
+			j--
+			k--
+		}
+		return
+	}
 	gone := make(map[PRRef]bool, len(refs))
 	for _, r := range refs {
 		gone[r] = true
@@ -503,24 +573,39 @@ func patchPRs(ctx context.Context, tx *sql.Tx, d *RollupData, refs []PRRef) erro
 		}
 	}
 	d.PRs = append(out, fresh[j:]...)
+}
 
-	// The Jira keys: distinct (repo, number, key) triples, as LoadRollup reads them.
-	links := d.PRLinks[:0:0]
-	for _, l := range d.PRLinks {
-		if !gone[PRRef{l.Repo, l.Number}] {
-			links = append(links, l)
+// patchPRLinks brings links up to date for refs, whose links are now: it keeps those still
+// stored where they are, drops the others (compacting the slice in place) and appends the new.
+func patchPRLinks(links []cairn.PRIssueLink, refs []PRRef, now []cairn.PRIssueLink) []cairn.PRIssueLink {
+	numbers := make(map[int]bool, len(refs)) // a cheap first test: most links are of other PRs
+	named := make(map[PRRef]bool, len(refs))
+	for _, r := range refs {
+		numbers[r.Number], named[r] = true, true
+	}
+	want := make(map[cairn.PRIssueLink]bool, len(now))
+	for _, l := range now {
+		want[l] = true
+	}
+	kept := map[cairn.PRIssueLink]bool{}
+	out := links[:0]
+	for _, l := range links {
+		if numbers[l.Number] && named[PRRef{l.Repo, l.Number}] {
+			if !want[l] || kept[l] {
+				continue
+			}
+			kept[l] = true
+		}
+		out = append(out, l)
+	}
+	clear(links[len(out):]) // no strings held past the end
+	for _, l := range now {
+		if !kept[l] {
+			out = append(out, l)
+			kept[l] = true
 		}
 	}
-	err = each(ctx, tx, `SELECT DISTINCT repo, number, issue_key FROM pr_issue_links WHERE `+inRefs, func(r *sql.Rows) error {
-		var l cairn.PRIssueLink
-		if err := r.Scan(&l.Repo, &l.Number, &l.IssueKey); err != nil {
-			return err
-		}
-		links = append(links, l)
-		return nil
-	}, arg)
-	d.PRLinks = links
-	return err
+	return out
 }
 
 // patchGitHubIssues replaces the GitHub issues of ids by what is stored now, in id order.
