@@ -189,31 +189,36 @@ func (c *computer) teamGroups() ([]string, map[string][]int32, map[string][]int3
 // programGroups returns each program's items (sorted) and PRs, in the order of their first
 // milestone (the flow sums durations in this order).
 func (c *computer) programGroups(members [][]int32) (progItems, progPRs [][]int32) {
-	w := c.w
-	g := 0
-	progStamp := make([]int32, len(w.items))
+	progStamp := make([]int32, len(c.w.items))
 	progItems = make([][]int32, len(c.spec.Programs))
 	progPRs = make([][]int32, len(c.spec.Programs))
+	g := 0
 	for pi, ps := range c.spec.Programs {
-		for range ps.Milestones {
-			for _, i := range members[g] {
-				if progStamp[i] != int32(pi+1) {
-					progStamp[i] = int32(pi + 1)
-					progItems[pi] = append(progItems[pi], i)
-					it := &w.items[i]
-					if it.pr >= 0 {
-						progPRs[pi] = append(progPRs[pi], it.pr)
-					}
-					progPRs[pi] = append(progPRs[pi], it.prs...)
-				}
-			}
-			g++
-		}
-	}
-	for pi := range progItems {
-		slices.Sort(progItems[pi])
+		progItems[pi], progPRs[pi] = c.programGroup(members[g:g+len(ps.Milestones)], progStamp, int32(pi+1))
+		g += len(ps.Milestones)
 	}
 	return progItems, progPRs
+}
+
+// programGroup returns one program's items and PRs (see programGroups) from its milestones'
+// members; stamp (one per item) marks the items taken with id.
+func (c *computer) programGroup(members [][]int32, stamp []int32, id int32) (items, prs []int32) {
+	w := c.w
+	for _, list := range members {
+		for _, i := range list {
+			if stamp[i] != id {
+				stamp[i] = id
+				items = append(items, i)
+				it := &w.items[i]
+				if it.pr >= 0 {
+					prs = append(prs, it.pr)
+				}
+				prs = append(prs, it.prs...)
+			}
+		}
+	}
+	slices.Sort(items)
+	return items, prs
 }
 
 // programBlockers returns a program's blockers (its milestones', without repeats) and the

@@ -70,6 +70,11 @@ func (k *kept) insertJira(d *store.RollupData, b *before, dt *dirty) string {
 		shift(list)
 	}
 	k.ghBase += int(kk)
+	pos := make([]int32, kk)
+	for x := range pos {
+		pos[x] = jira + int32(x)
+	}
+	k.shiftGroups(newShifter(pos), nil)
 	// The new items in the key, version and epic indexes (after every other Jira item: the
 	// lists stay in index order), and in their teams' lists.
 	added := make([]int32, 0, kk)
@@ -125,6 +130,7 @@ func (k *kept) insertJira(d *store.RollupData, b *before, dt *dirty) string {
 	for g, ms := range k.specs {
 		if k.names(ms, added) {
 			k.members[g] = w.members(ms, stamp, int32(g+1))
+			k.rgMs = append(k.rgMs, g)
 		}
 	}
 	// A link from a new key blocks anew.
@@ -138,21 +144,83 @@ func (k *kept) insertJira(d *store.RollupData, b *before, dt *dirty) string {
 	return ""
 }
 
-// regroup indexes the items' milestones and the programs' items and PRs again, after items
-// were inserted (their indexes moved) or a milestone's members changed.
+// shiftGroups moves the items' milestone index and the programs' items and PRs along with
+// an insertion (items and prs: where new items and PRs went; the items may also have been
+// appended to): the new items are in no milestone yet (regroup adds them).
+func (k *kept) shiftGroups(items, prs shifter) {
+	c := k.c
+	first := make([]int32, len(c.w.items))
+	if len(items) == 0 {
+		copy(first, c.firstMs)
+	} else {
+		for o, g := range c.firstMs {
+			first[items.at(int32(o))] = g
+		}
+		more := make(map[int32][]int32, len(c.moreMs))
+		for i, list := range c.moreMs {
+			more[items.at(i)] = list
+		}
+		c.moreMs = more
+	}
+	c.firstMs = first
+	for _, list := range k.progItems {
+		items.list(list)
+	}
+	for _, list := range k.progPRs {
+		prs.list(list)
+	}
+}
+
+// regroup brings the items' milestone index and the programs' items and PRs up to date after
+// new rows were inserted (and shiftGroups moved them): the milestones whose members were
+// computed again (rgMs: members only grow) add themselves to their items' lists, and the
+// programs of those milestones, and of the items whose PR lists grew (rgItems), group their
+// items and PRs again.
 func (k *kept) regroup() {
 	c := k.c
-	c.firstMs, c.moreMs = make([]int32, len(c.w.items)), map[int32][]int32{}
-	for g, list := range k.members {
-		for _, i := range list {
-			if c.firstMs[i] == 0 {
-				c.firstMs[i] = int32(g + 1)
-			} else {
-				c.moreMs[i] = append(c.moreMs[i], int32(g))
-			}
+	slices.Sort(k.rgMs)
+	k.rgMs = slices.Compact(k.rgMs)
+	progs := make([]bool, len(k.progItems))
+	for _, g := range k.rgMs {
+		progs[k.progOf[g]] = true
+		for _, i := range k.members[g] {
+			k.addMilestone(i, int32(g))
 		}
 	}
-	k.progItems, k.progPRs = c.programGroups(k.members)
+	for _, i := range k.rgItems {
+		for _, g := range c.milestonesOf(i) {
+			progs[k.progOf[g]] = true
+		}
+	}
+	var stamp []int32
+	g := 0
+	for pi, ps := range c.spec.Programs {
+		if progs[pi] {
+			if stamp == nil {
+				stamp = make([]int32, len(c.w.items))
+			}
+			k.progItems[pi], k.progPRs[pi] = c.programGroup(k.members[g:g+len(ps.Milestones)], stamp, int32(pi+1))
+		}
+		g += len(ps.Milestones)
+	}
+	k.rgMs, k.rgItems = nil, nil
+}
+
+// addMilestone adds global milestone g to item i's milestones (firstMs, moreMs: ascending).
+func (k *kept) addMilestone(i, g int32) {
+	c := k.c
+	if c.firstMs[i] == 0 {
+		c.firstMs[i] = g + 1
+		return
+	}
+	list := c.milestonesOf(i)
+	if slices.Contains(list, g) {
+		return
+	}
+	list = append(list, g)
+	slices.Sort(list)
+	c.firstMs[i] = list[0] + 1
+	c.moreMs[i] = list[1:]
 }
 
 // nonJira counts the PR and GitHub issue items.

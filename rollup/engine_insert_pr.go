@@ -138,6 +138,7 @@ func (k *kept) insertPRs(d *store.RollupData, newPRs []int32, dt *dirty) {
 	for _, list := range k.teamPRs {
 		prs.list(list)
 	}
+	k.shiftGroups(items, prs)
 
 	// Each new PR in the lists a rebuild puts it in, in PR order (lower ones first: the counts
 	// of the PRs before it hold).
@@ -157,6 +158,7 @@ func (k *kept) insertPRs(d *store.RollupData, newPRs []int32, dt *dirty) {
 			it := &w.items[i]
 			it.prs = insertSorted(it.prs, p)
 			dt.teams[it.team] = true
+			k.rgItems = append(k.rgItems, i)
 		} else {
 			it := &w.items[i]
 			k.teamItems[ti] = insertSorted(k.teamItems[ti], i)
@@ -253,6 +255,7 @@ func (k *kept) appendGitHubIssues(d *store.RollupData, nGH int, dt *dirty) {
 		}
 		dt.items[i], dt.teams[it.team] = true, true
 	}
+	k.shiftGroups(nil, nil)
 	k.remember(named, func(ms *MilestoneSpec) bool {
 		return anyNamed(named, ms.GitHubMilestones) || anyNamed(named, ms.GitHubLabels)
 	})
@@ -271,6 +274,7 @@ func (k *kept) remember(named map[string]bool, names func(*MilestoneSpec) bool) 
 				stamp = make([]int32, len(k.c.w.items))
 			}
 			k.members[g] = k.c.w.members(ms, stamp, int32(g+1))
+			k.rgMs = append(k.rgMs, g)
 		}
 	}
 }

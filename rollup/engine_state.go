@@ -137,6 +137,11 @@ type kept struct {
 	progExp                []time.Time
 	progBlockers, progDeps [][]Blocker
 
+	// While apply inserts new rows (for regroup): the milestones whose members were computed
+	// again, and the items whose PR lists grew.
+	rgMs    []int
+	rgItems []int32
+
 	ms      []msResult
 	final   []MilestoneReport // as last reported (after the rubric)
 	sprints []store.RollupSprint
