@@ -106,16 +106,22 @@
 //     membership indexes, each milestone's members, each team's and program's items and PRs)
 //     and patches it: an edited Jira issue, PR or GitHub issue gets its item rebuilt in place
 //     (a sub-task marks its parent's; a PR merged into a Jira item marks that item). When the
-//     change reaches the world's structure (rows added or removed, or a key, parent, epic,
-//     project, fix version, label, component, GitHub milestone or label, a PR's Jira keys or
-//     abandonment, or the versions' names changed), it is rebuilt from the patched data
-//     (UpdateInfo.Rebuilt says why): item order decides the evidence lists' order, so a new
-//     row cannot simply be appended anywhere. New Jira issues (rows appended to the issue
-//     table: the highest ids) are inserted in place after the last Jira item, where a rebuild
-//     puts them, every PR and GitHub item index shifted past them, and the milestones their
-//     sources name get their members again. When other Jira issues came or went, the old world's
-//     results carry over to the new one wherever their items are the same items in the same
-//     order and none changed (a PR moving to or from an item counts as a change). Links
+//     change reaches the world's structure (rows removed or inserted out of order, or a key,
+//     parent, epic, project, fix version, label, component, GitHub milestone or label, a PR's
+//     Jira keys or abandonment, or the versions' names changed), it is rebuilt from the patched
+//     data (UpdateInfo.Rebuilt says why): item order decides the evidence lists' order, so a
+//     row cannot simply be appended anywhere. New rows are inserted in place where a rebuild
+//     puts them: new Jira issues (rows appended to the issue table: the highest ids) after the
+//     last Jira item; new pull requests (anywhere in the PR table, which is in repo and number
+//     order) into the PR list of the Jira item whose key they carry, or as an item of their own
+//     among the PR items in PR order, and into their repo's, GitHub milestone's and labels'
+//     lists after their repo's lower-numbered PRs; new GitHub issues (the highest ids) last.
+//     Every later item and PR index moves up past them in every list and index, the milestones
+//     whose sources name them get their members again, and only those milestones' programs
+//     (and those of a Jira item that gained a PR) group their items and PRs again. When other
+//     rows came or went, the old world's results carry over to the new one wherever their items
+//     are the same items in the same order and none changed (a PR moving to or from an item,
+//     or a changed PR of a team's repos, counts as a change). Links
 //     rebuild only the blocked-by index.
 //   - Recompute only what is out of date. A milestone's result (its report before the
 //     status) is kept with what it read beyond its members: the blocking items (their status,

@@ -53,8 +53,8 @@ type UpdateInfo struct {
 	Why     string // why it was (first run, new day, ...); "" for an incremental run
 	Changes int    // rows patched in (incremental)
 	// Rebuilt says why the world (items, indexes, memberships) was rebuilt from the patched
-	// data rather than patched in place (rows added or removed, a key or membership changed);
-	// "" when it was patched, or loaded whole.
+	// data rather than patched in place (rows removed or inserted out of order, a key or
+	// membership changed); "" when it was patched, or loaded whole.
 	Rebuilt    string
 	Recomputed int // milestones recomputed (the others' results were reused)
 	Flows      int // team and program flows recomputed

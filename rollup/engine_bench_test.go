@@ -26,7 +26,8 @@ import (
 // to done and a review on a PR, advances asOf by a minute (a sync interval), and times Update
 // until the report and snapshots are stored. It reports CPU seconds per update, the peak RSS of
 // the priming full update (with the setup before it) and of the timed updates, and the heap the
-// engine keeps between them.
+// engine keeps between them. CAIRN_BENCH_NEW_ISSUE=1 adds a new Jira issue to each update,
+// CAIRN_BENCH_NEW_PR=1 a new pull request (see benchChanger).
 func BenchmarkIncremental(b *testing.B) {
 	ctx := context.Background()
 	db, spec, asOf := benchIncrementalDB(b)

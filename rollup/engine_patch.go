@@ -96,10 +96,11 @@ func prKeysOf(d *store.RollupData, refs []store.PRRef) map[store.PRRef][]string 
 }
 
 // apply brings the world up to date with the patched data d for the changes ch (b: the rows
-// before), patching the changed items in place, and returns what changed. It returns a reason
-// instead when the change reaches the world's structure (rows added or removed, a key, parent,
-// epic, project, fix version, label, component, GitHub milestone or a PR's Jira key changed):
-// then the world must be rebuilt.
+// before), patching the changed items in place and inserting new rows (insertJira, insertPRs,
+// appendGitHubIssues), and returns what changed. It returns a reason instead when the change
+// reaches the world's structure (rows removed or inserted out of order, a key, parent, epic,
+// project, fix version, label, component, GitHub milestone or a PR's Jira key changed): then
+// the world must be rebuilt.
 func (k *kept) apply(d *store.RollupData, b *before, ch store.RollupChanges) (*dirty, string) {
 	w := k.c.w
 	t := d.Table
@@ -127,7 +128,7 @@ func (k *kept) apply(d *store.RollupData, b *before, ch store.RollupChanges) (*d
 			continue
 		}
 		if !had || now != old {
-			return nil, "rows added or removed"
+			return nil, "Jira issues removed or inserted before others"
 		}
 		o, r := b.rows[id], &t.Rows[now]
 		if o.Key != r.Key || o.Subtask != r.Subtask || o.ParentKey != r.ParentKey || o.EpicKey != r.EpicKey ||
@@ -206,7 +207,7 @@ func (k *kept) apply(d *store.RollupData, b *before, ch store.RollupChanges) (*d
 	}
 
 	if appended != len(t.Rows)-b.nRows || newGH != len(d.GitHubIssues)-b.nGH {
-		return nil, "rows added or removed"
+		return nil, "Jira issues removed or inserted before others"
 	}
 	// Nothing structural: patch the items in place (new rows inserted first, where a rebuild
 	// puts them: new Jira issues after the Jira items, new PRs among the PR items, new GitHub

@@ -257,8 +257,11 @@ const (
 
 // PatchRollup brings d, loaded by LoadRollup, up to date with the rows named by c, and reads
 // the small tables (versions, sprints, GitHub milestones, last syncs) whole. Afterwards d
-// equals what LoadRollup would return now, order included, except that the issue table keeps
-// the replaced rows' status changes and ids as unreferenced entries of its flat arrays.
+// equals what LoadRollup would return now, order included (PRLinks, which LoadRollup reads in
+// no particular order, keep theirs and get new links appended), except that the issue table
+// keeps the replaced rows' status changes and ids as unreferenced entries of its flat arrays.
+// Rows are replaced in place, and new ones appended (Jira issues with the highest ids) or
+// merged in from the end (pull requests), when none is gone: an update then copies no table.
 func (db *DB) PatchRollup(ctx context.Context, d *RollupData, c RollupChanges) error {
 	if d.Table == nil || len(d.ghIDs) != len(d.GitHubIssues) {
 		return errors.New("patch rollup: data not loaded by LoadRollup")
