@@ -2,6 +2,7 @@ package rollup
 
 import (
 	"slices"
+	"sort"
 
 	"github.com/cairn-dev/cairn/store"
 )
@@ -223,13 +224,10 @@ func (k *kept) addMilestone(i, g int32) {
 	c.moreMs[i] = list[1:]
 }
 
-// nonJira counts the PR and GitHub issue items.
+// nonJira counts the PR and GitHub issue items (they follow every Jira item).
 func (k *kept) nonJira() int {
-	n := 0
-	for i := len(k.c.w.items) - 1; i >= 0 && k.c.w.items[i].issue < 0; i-- {
-		n++
-	}
-	return n
+	items := k.c.w.items
+	return len(items) - sort.Search(len(items), func(i int) bool { return items[i].issue < 0 })
 }
 
 // names reports whether milestone ms's Jira sources (fix versions, epics, labels, components)

@@ -83,8 +83,16 @@ func (k *kept) insertPRs(d *store.RollupData, newPRs []int32, dt *dirty) {
 	}
 	items := newShifter(newItems)
 
-	// The PR indexes of the items, then the items themselves moved up past the new ones.
-	for i := range w.items[:ghBase] {
+	// The PR indexes of the items, then the items themselves moved up past the new ones. Only
+	// the items of the PRs that move hold a PR index that moves: reached through prItem (an
+	// item of several PRs once), not by a pass over every item.
+	seen := make([]bool, len(w.items))
+	for o := newPRs[0]; o < int32(len(w.prItem)); o++ {
+		i := w.prItem[o]
+		if i < 0 || seen[i] {
+			continue
+		}
+		seen[i] = true
 		it := &w.items[i]
 		if it.pr >= 0 {
 			it.pr = prs.at(it.pr)
