@@ -225,6 +225,21 @@ type pendingTransition struct {
 	from, to uint8
 }
 
+// transitionColumns are the status change's columns in a packed row, for transition.
+var transitionColumns = packSQL("issue_id", "at", "from_category", "to_category")
+
+// transition decodes a status change packed as transitionColumns, with its categories coded
+// in t.
+func (t *IssueTable) transition(row string) (pendingTransition, error) {
+	f := fields{s: row}
+	p := pendingTransition{issueID: f.int(), at: StampOf(parseBytes(f.next())),
+		from: t.cat(category(f.next())), to: t.cat(category(f.next()))}
+	if err := f.done(); err != nil {
+		return p, fmt.Errorf("status change: %w", err)
+	}
+	return p, nil
+}
+
 // pendingChunk is status changes read, with the category codes of their reader (which runs
 // beside the issues' reader, with codes of its own).
 type pendingChunk struct {
@@ -243,16 +258,14 @@ func loadTransitions(ctx context.Context, tx *sql.Tx) (pendingChunk, error) {
 	codes := newIssueTable() // only its Cats
 	var row string           // issue_id, at, from and to categories, packed (see packSQL)
 	dest := []any{&row}
-	err = each(ctx, tx, `SELECT `+packSQL("issue_id", "at", "from_category", "to_category")+`
+	err = each(ctx, tx, `SELECT `+transitionColumns+`
 		FROM jira_status_changes`, func(r *sql.Rows) error {
 		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		f := fields{s: row}
-		p := pendingTransition{issueID: f.int(), at: StampOf(parseBytes(f.next())),
-			from: codes.cat(category(f.next())), to: codes.cat(category(f.next()))}
-		if err := f.done(); err != nil {
-			return fmt.Errorf("status change: %w", err)
+		p, err := codes.transition(row)
+		if err != nil {
+			return err
 		}
 		pending = append(pending, p)
 		return nil
