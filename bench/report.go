@@ -180,11 +180,17 @@ func (r *Results) goals(w io.Writer) {
 		} {
 			a, okA := r.find(lo, 0, c.stage)
 			b, okB := r.find(hi, 0, c.stage)
-			if okA && okB {
-				g := float64(b.PeakRSS) / float64(a.PeakRSS)
-				row(c.goal, fmt.Sprintf("%s: %s MB, %s: %s MB (%.2f×)", lo, mb(a.PeakRSS), hi, mb(b.PeakRSS), g),
-					g <= 1.2 && (c.name != "Jira" || b.PeakRSS <= 200<<20))
+			if !okA || !okB {
+				continue
 			}
+			g := float64(b.PeakRSS) / float64(a.PeakRSS)
+			measured := fmt.Sprintf("%s: %s MB, %s: %s MB (%.2f×)", lo, mb(a.PeakRSS), hi, mb(b.PeakRSS), g)
+			// #3 states its ratio for 20k and 200k issues; other sizes are shown, not judged.
+			if c.name == "Jira" && (lo != 20_000 || hi != 200_000) {
+				fmt.Fprintf(w, "| %s | %s; the goal's sizes are 20k and 200k | – |\n", c.goal, measured)
+				continue
+			}
+			row(c.goal, measured, g <= 1.2 && (c.name != "Jira" || b.PeakRSS <= 200<<20))
 		}
 	}
 	for _, s := range sizes {
