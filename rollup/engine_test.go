@@ -25,15 +25,22 @@ func TestEngineMatchesRun(t *testing.T) {
 	}
 }
 
-func testEngineMatchesRun(t *testing.T, seed uint64) {
-	ctx := context.Background()
+// openEngineDB opens a new store (engine.db in the returned directory, closed when the test
+// ends) and returns it with the engine tests' first as-of time.
+func openEngineDB(t *testing.T) (string, *store.DB, time.Time) {
+	t.Helper()
 	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "engine.db"))
+	db, err := store.Open(context.Background(), filepath.Join(dir, "engine.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	asOf := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+	t.Cleanup(func() { db.Close() })
+	return dir, db, time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+}
+
+func testEngineMatchesRun(t *testing.T, seed uint64) {
+	ctx := context.Background()
+	dir, db, asOf := openEngineDB(t)
 	w, spec := newEngineWorld(t, db, seed, 160, asOf)
 	e := NewEngine(db, spec)
 	incremental, patched := 0, 0
@@ -207,13 +214,7 @@ func firstDiff(a, b []byte) string {
 // report is still Run's.
 func TestEngineStoresPartsAgain(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "engine.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	asOf := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+	dir, db, asOf := openEngineDB(t)
 	w, spec := newEngineWorld(t, db, 5, 60, asOf)
 	e := NewEngine(db, spec)
 	for k := range 3 { // the last of these reuses parts
