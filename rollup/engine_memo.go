@@ -221,19 +221,3 @@ func (em *encodeMemo) stored() {
 		em.ms[i].body = nil
 	}
 }
-
-// assemble returns the whole JSON of a skeleton and its parts.
-func assemble(skel []byte, parts []store.ReportPart) []byte {
-	n := len(skel)
-	for _, p := range parts {
-		n += len(p.Body)
-	}
-	out := make([]byte, 0, n)
-	last := 0
-	for _, p := range parts {
-		out = append(out, skel[last:p.Offset]...)
-		out = append(out, p.Body...)
-		last = p.Offset
-	}
-	return append(out, skel[last:]...)
-}

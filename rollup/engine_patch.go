@@ -1,6 +1,7 @@
 package rollup
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -58,15 +59,7 @@ func takeBefore(d *store.RollupData, ch store.RollupChanges) *before {
 }
 
 func linkByID(links []cairn.IssueLink, id int64) (cairn.IssueLink, bool) {
-	k, ok := slices.BinarySearchFunc(links, id, func(l cairn.IssueLink, id int64) int {
-		switch {
-		case l.ID < id:
-			return -1
-		case l.ID > id:
-			return 1
-		}
-		return 0
-	})
+	k, ok := slices.BinarySearchFunc(links, id, func(l cairn.IssueLink, id int64) int { return cmp.Compare(l.ID, id) })
 	if !ok {
 		return cairn.IssueLink{}, false
 	}

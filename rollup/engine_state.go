@@ -35,6 +35,14 @@ func (k *clock) read(i int32) {
 // expired reports whether a result that stands until exp (zero: forever) is out of date at asOf.
 func expired(exp, asOf time.Time) bool { return !exp.IsZero() && !asOf.Before(exp) }
 
+// flowUntil is flow(items, prs, win) with the instant it expires: its first edge after the
+// window's as-of time (zero: none).
+func (wd *world) flowUntil(items, prs []int32, win *window) (Flow, time.Time) {
+	clk := &clock{asOf: win.asOf}
+	wd.flowEdges(items, prs, win, clk)
+	return wd.flow(items, prs, win), clk.exp
+}
+
 // flowEdges tells clk where flow(items, prs, win)'s comparisons with asOf flip: a completion or
 // duration end counts once it is not after asOf, and leaves the trailing percentile window
 // when asOf passes it by the window's length. (The complete weeks move only with the day.)
@@ -218,9 +226,7 @@ func (k *kept) update(asOf time.Time, data *store.RollupData, history map[[2]str
 	}
 	parallel(len(redo), func(x int) {
 		t := redo[x]
-		clk := &clock{asOf: asOf}
-		w.flowEdges(k.teamItems[t], k.teamPRs[t], &c.win, clk)
-		k.teamFlow[t], k.teamExp[t] = w.flow(k.teamItems[t], k.teamPRs[t], &c.win), clk.exp
+		k.teamFlow[t], k.teamExp[t] = w.flowUntil(k.teamItems[t], k.teamPRs[t], &c.win)
 	})
 	tpChanged := map[string]bool{}
 	for _, name := range d.tpForce {
@@ -324,9 +330,7 @@ func (k *kept) update(asOf time.Time, data *store.RollupData, history map[[2]str
 	}
 	parallel(len(redoProg), func(x int) {
 		pi := redoProg[x]
-		clk := &clock{asOf: asOf}
-		w.flowEdges(k.progItems[pi], k.progPRs[pi], &c.win, clk)
-		k.progFlow[pi], k.progExp[pi] = w.flow(k.progItems[pi], k.progPRs[pi], &c.win), clk.exp
+		k.progFlow[pi], k.progExp[pi] = w.flowUntil(k.progItems[pi], k.progPRs[pi], &c.win)
 	})
 	for pi := range r.Programs {
 		r.Programs[pi].Flow = k.progFlow[pi]

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -155,15 +156,7 @@ func (t *IssueTable) Index(id int64) int { return t.index(id) }
 
 // index finds an issue by id, or -1.
 func (t *IssueTable) index(id int64) int {
-	i, ok := slices.BinarySearchFunc(t.Rows, id, func(r IssueRow, id int64) int {
-		switch {
-		case r.ID < id:
-			return -1
-		case r.ID > id:
-			return 1
-		}
-		return 0
-	})
+	i, ok := slices.BinarySearchFunc(t.Rows, id, func(r IssueRow, id int64) int { return cmp.Compare(r.ID, id) })
 	if !ok {
 		return -1
 	}
