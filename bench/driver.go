@@ -22,9 +22,12 @@ import (
 type Config struct {
 	Sizes     []Size
 	Latencies []time.Duration
-	Dir       string    // scratch directory for databases
-	Self      string    // the executable that runs stages ("cairnbench child ...")
-	Log       io.Writer // progress lines
+	Dir       string // scratch directory for databases
+	// Keep leaves each size's synced database in Dir (DIR/SIZE/sync-0.db) for measuring a
+	// stage again by hand: "cairnbench child" with the logged as-of time.
+	Keep bool
+	Self string    // the executable that runs stages ("cairnbench child ...")
+	Log  io.Writer // progress lines
 }
 
 // Row is one measured stage.
@@ -102,7 +105,9 @@ func runSize(ctx context.Context, cfg Config, size Size, logf func(string, ...an
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	if !cfg.Keep {
+		defer os.RemoveAll(dir)
+	}
 	logf("size %s: %d Jira issues in %d projects; %d PRs and %d GitHub issues in %d repos", size, int(size), jiraProjects,
 		size.PRs(), size.GitHubIssues(), repos)
 	data := GitHubWorld(size)
@@ -220,6 +225,9 @@ func runSize(ctx context.Context, cfg Config, size Size, logf func(string, ...an
 		rows = append(rows, jchanged)
 		if li == 0 {
 			rollupDB = db
+			if cfg.Keep {
+				logf("size %s: synced database kept at %s; the rollup's as-of is %s", size, db, AsOf.Format(time.RFC3339))
+			}
 		} else {
 			os.Remove(db)
 		}

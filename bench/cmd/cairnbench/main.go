@@ -1,6 +1,6 @@
 // Command cairnbench runs cairn's benchmark harness (see package bench and bench/run):
 //
-//	cairnbench [--sizes 10k,100k] [--latency 0,100ms] [--out DIR]
+//	cairnbench [--sizes 10k,100k] [--latency 0,100ms] [--out DIR] [--scratch DIR [--keep]]
 //
 // writes DIR/latest.md (the table and goal checks), DIR/latest.json and DIR/scaling.svg.
 // "cairnbench child JSON" runs one stage; the harness starts it, one process per stage.
@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -41,6 +42,18 @@ func child(ctx context.Context, arg string) error {
 	if err := json.Unmarshal([]byte(arg), &a); err != nil {
 		return err
 	}
+	// CAIRN_BENCH_CPUPROFILE=FILE profiles a stage run by hand (cairnbench child JSON).
+	if path := os.Getenv("CAIRN_BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	res, err := bench.RunChild(ctx, a)
 	if err != nil {
 		return err
@@ -54,6 +67,7 @@ func run(ctx context.Context, args []string) error {
 	lats := fs.String("latency", "0,100ms", "per-request `latencies` of the fakes, comma-separated")
 	out := fs.String("out", "bench/results", "output `directory`")
 	scratch := fs.String("scratch", "", "scratch `directory` for databases (default: a temporary one)")
+	keep := fs.Bool("keep", false, "keep each size's synced database in --scratch (DIR/SIZE/sync-0.db)")
 	merge := fs.Bool("merge", false, "merge into the results in --out: rows of other sizes and latencies are kept")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -83,6 +97,10 @@ func run(ctx context.Context, args []string) error {
 	}
 	cfg.Self = self
 	cfg.Dir = *scratch
+	if *keep && cfg.Dir == "" {
+		return fmt.Errorf("--keep needs --scratch: where to keep the databases")
+	}
+	cfg.Keep = *keep
 	if cfg.Dir == "" {
 		if cfg.Dir, err = os.MkdirTemp("", "cairnbench"); err != nil {
 			return err
