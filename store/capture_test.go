@@ -179,7 +179,16 @@ func TestCaptureCoversEveryWrite(t *testing.T) {
 			is.Status, is.StatusCategory = "Done", cairn.CategoryDone
 			is.Transitions = append(is.Transitions, cairn.Transition{HistoryID: "x", At: is.Updated, ToStatus: "Done",
 				FromCategory: cairn.CategoryIndeterminate, ToCategory: cairn.CategoryDone})
-			is.FixVersionIDs, is.SprintIDs, is.Links = []int64{8}, nil, nil
+			is.FixVersionIDs, is.SprintIDs, is.Links = []int64{8, 3, 8}, nil, nil
+			// What the rollup rows pack: set fields, text to escape, a repeated history id
+			// (the table keeps its first place and last values).
+			points := 2.5
+			is.StoryPoints, is.Resolved, is.Flagged, is.Subtask = &points, is.Updated, true, true
+			is.Summary, is.Labels, is.Components = "Ünïcode: 12:34 | \"q\"", []string{"b", "a:1"}, []string{"api"}
+			is.Assignee, is.Priority = "Ann", "Blocker"
+			is.Transitions = append(is.Transitions, cairn.Transition{HistoryID: strconv.FormatInt(is.ID, 10),
+				At: is.Updated.Add(-time.Minute), ToStatus: "Review", FromCategory: cairn.CategoryNew,
+				ToCategory: cairn.CategoryIndeterminate})
 			_, _, err := db.SaveJiraIssues(ctx, JiraIssuePage{Scope: "PAY", Issues: issues[1:2]})
 			return err
 		}},
@@ -268,7 +277,38 @@ func TestCaptureCoversEveryWrite(t *testing.T) {
 		if s.writes != (len(audit) > 0) {
 			t.Errorf("%s: the step wrote %d keys, want writes = %v", s.what, len(audit), s.writes)
 		}
+		checkRollupRows(t, db, s.what)
 		execAll(t, db, `DELETE FROM rollup_audit`, `DELETE FROM rollup_dirty`)
+	}
+}
+
+// checkRollupRows holds jira_rollup_rows, which the store's writes keep, to its definition,
+// the view jira_rollup_packed over the stored rows (migration 0008).
+func checkRollupRows(t *testing.T, db *DB, what string) {
+	t.Helper()
+	read := func(from string) map[int64]string {
+		rows, err := db.write.Query(`SELECT issue_id, packed, ifnull(story_points, 'NULL') FROM ` + from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[int64]string{}
+		for rows.Next() {
+			var id int64
+			var packed string
+			var points any
+			if err := rows.Scan(&id, &packed, &points); err != nil {
+				t.Fatal(err)
+			}
+			out[id] = fmt.Sprintf("%s points %v", packed, points)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if diff := cmp.Diff(read("jira_rollup_packed"), read("jira_rollup_rows")); diff != "" {
+		t.Errorf("%s: jira_rollup_rows differ from jira_rollup_packed (-view +table):\n%s", what, diff)
 	}
 }
 
@@ -296,7 +336,9 @@ var writeStmt = regexp.MustCompile(`(?is)\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDA
 // captureCovered names each declaration (function or statement variable) of the module's
 // non-test code that writes a patched table, with the step of TestCaptureCoversEveryWrite
 // that exercises it. A new one fails TestCaptureKnowsEveryWriteStatement until it records
-// what it writes (RollupChanges.record, in its transaction) and a step here checks it.
+// what it writes (RollupChanges.record, in its transaction), keeps the Jira rollup rows
+// (jira_rollup_rows, which checkRollupRows holds to their view after every step) and a step
+// here checks it.
 var captureCovered = map[string]string{
 	"store/jira.go newJiraWriter":       "new jira issues, changed status ...",
 	"store/jira.go save":                "changed status, versions, sprints; a link removed",

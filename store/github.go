@@ -532,9 +532,10 @@ func (db *DB) GitHubNumbers(ctx context.Context, repo, kind string) ([]int, erro
 
 // markDeleted runs a soft-delete UPDATE (its first parameter deleted_at = at, the rest from
 // args(i)) for n rows in one transaction and returns how many rows changed. The query returns
-// one integer of each row it changes (RETURNING), which mark adds to the rollup's change list.
+// one integer of each row it changes (RETURNING), which mark adds to the rollup's change list;
+// gone, when set, runs in the same transaction with those integers.
 func (db *DB) markDeleted(ctx context.Context, query string, at time.Time, n int, args func(i int) []any,
-	mark func(c *RollupChanges, key int64)) (int, error) {
+	mark func(c *RollupChanges, key int64), gone func(context.Context, *sql.Tx, []int64) error) (int, error) {
 	changed := 0
 	err := db.Update(ctx, func(tx *sql.Tx) error {
 		changed = 0
@@ -554,6 +555,11 @@ func (db *DB) markDeleted(ctx context.Context, query string, at time.Time, n int
 			}
 		}
 		changed = len(keys)
+		if gone != nil {
+			if err := gone(ctx, tx, keys); err != nil {
+				return err
+			}
+		}
 		var c RollupChanges
 		for _, k := range keys {
 			mark(&c, k)
@@ -576,7 +582,7 @@ func (db *DB) MarkGitHubDeleted(ctx context.Context, repo, kind string, numbers 
 		ret, mark = "id", func(c *RollupChanges, id int64) { c.GitHubIssues = append(c.GitHubIssues, id) }
 	}
 	n, err := db.markDeleted(ctx, `UPDATE `+table+` SET deleted_at = ? WHERE repo = ? AND number = ? AND deleted_at IS NULL RETURNING `+ret,
-		at, len(numbers), func(i int) []any { return []any{repo, numbers[i]} }, mark)
+		at, len(numbers), func(i int) []any { return []any{repo, numbers[i]} }, mark, nil)
 	if err != nil {
 		return 0, fmt.Errorf("mark github %s of %s deleted: %w", kind, repo, err)
 	}

@@ -223,14 +223,15 @@ func storedIssues(ctx context.Context, tx *sql.Tx, issues []cairn.Issue) (map[in
 // from the other side and the epic and parent of its children, none of which changes their
 // own updated time in Jira when the issue moves. The rows it changes go to changed.
 func rename(ctx context.Context, tx *sql.Tx, from, to string, changed *RollupChanges) error {
+	var children []int64 // whose epic or parent moved: their rollup rows are packed again
 	for _, q := range []struct {
 		sql string
 		ids *[]int64
 	}{
 		{`UPDATE jira_issue_links SET from_key = ? WHERE from_key = ? RETURNING id`, &changed.Links},
 		{`UPDATE jira_issue_links SET to_key = ? WHERE to_key = ? RETURNING id`, &changed.Links},
-		{`UPDATE jira_issues SET epic_key = ? WHERE epic_key = ? RETURNING id`, &changed.Issues},
-		{`UPDATE jira_issues SET parent_key = ? WHERE parent_key = ? RETURNING id`, &changed.Issues},
+		{`UPDATE jira_issues SET epic_key = ? WHERE epic_key = ? RETURNING id`, &children},
+		{`UPDATE jira_issues SET parent_key = ? WHERE parent_key = ? RETURNING id`, &children},
 	} {
 		rows, err := tx.QueryContext(ctx, q.sql, to, from)
 		if err == nil {
@@ -239,6 +240,10 @@ func rename(ctx context.Context, tx *sql.Tx, from, to string, changed *RollupCha
 		if err != nil {
 			return fmt.Errorf("rename %s to %s: %w", from, to, err)
 		}
+	}
+	changed.Issues = append(changed.Issues, children...)
+	if err := repackRollupRows(ctx, tx, children); err != nil {
+		return fmt.Errorf("rename %s to %s: %w", from, to, err)
 	}
 	return nil
 }
@@ -296,8 +301,9 @@ func (db *DB) SaveJiraIssuePages(ctx context.Context, pages []JiraIssuePage) ([]
 // jiraWriter holds the batches of one transaction, reused from page to page, and the keys of
 // the rows it wrote, listed for the incremental rollup when its pages are stored.
 type jiraWriter struct {
-	issues, changes, versions, sprints, links batch
-	changed                                   RollupChanges
+	issues, changes, versions, sprints, links, rollupRows batch
+	changed                                               RollupChanges
+	packed                                                []byte // packRollupRow's buffer
 }
 
 func newJiraWriter() *jiraWriter {
@@ -321,6 +327,8 @@ func newJiraWriter() *jiraWriter {
 		sprints:  batch{head: `INSERT INTO jira_issue_sprints (issue_id, sprint_id) VALUES `, tail: ` ON CONFLICT DO NOTHING`, cols: 2},
 		links: batch{head: `INSERT INTO jira_issue_links (id, type, from_key, to_key) VALUES `, tail: ` ON CONFLICT (id)
 			DO UPDATE SET type = excluded.type, from_key = excluded.from_key, to_key = excluded.to_key`, cols: 4},
+		rollupRows: batch{head: rollupRowsUpsert, tail: ` ON CONFLICT (issue_id) DO UPDATE SET packed = excluded.packed,
+			story_points = excluded.story_points`, cols: 3},
 	}
 }
 
@@ -380,11 +388,13 @@ func (w *jiraWriter) save(ctx context.Context, tx *sql.Tx, stmts stmtCache, page
 		if is.StoryPoints != nil {
 			points = *is.StoryPoints
 		}
+		created, updated := FormatTime(is.Created), FormatTime(is.Updated)
 		w.issues.add(is.ID, is.Key, is.ProjectKey, is.IssueType, boolInt(is.Subtask), is.Summary, is.Status,
 			jiraCategory(is.StatusCategory), NullString(is.Assignee), NullString(is.Priority), JSONList(is.Labels),
 			JSONList(is.Components), points, NullString(is.EpicKey), NullString(is.ParentKey), boolInt(is.Flagged),
-			FormatTime(is.Created), FormatTime(is.Updated), NullTime(is.Resolved), NullDate(is.DueDate), synced,
-			rawView(is.Raw))
+			created, updated, NullTime(is.Resolved), NullDate(is.DueDate), synced, rawView(is.Raw))
+		w.packed = packRollupRow(w.packed[:0], is, created, updated)
+		w.rollupRows.add(is.ID, string(w.packed), points)
 		for _, t := range is.Transitions {
 			w.changes.add(is.ID, t.HistoryID, FormatTime(t.At), NullString(t.FromStatus), t.ToStatus,
 				NullString(string(t.FromCategory)), NullString(string(t.ToCategory)))
@@ -403,7 +413,8 @@ func (w *jiraWriter) save(ctx context.Context, tx *sql.Tx, stmts stmtCache, page
 	for _, b := range []struct {
 		what string
 		b    *batch
-	}{{"issues", &w.issues}, {"status changes", &w.changes}, {"fix versions", &w.versions}, {"sprints", &w.sprints}, {"links", &w.links}} {
+	}{{"issues", &w.issues}, {"status changes", &w.changes}, {"fix versions", &w.versions}, {"sprints", &w.sprints}, {"links", &w.links},
+		{"rollup rows", &w.rollupRows}} {
 		if err := b.b.exec(ctx, tx, stmts); err != nil {
 			return res, fmt.Errorf("upsert %s: %w", b.what, err)
 		}
@@ -467,7 +478,11 @@ func (db *DB) MarkJiraDeleted(ctx context.Context, project string, ids []int64, 
 	n, err := db.markDeleted(ctx, `UPDATE jira_issues SET deleted_at = ?
 			WHERE id = ? AND project_key = ? AND deleted_at IS NULL RETURNING id`, at, len(ids),
 		func(i int) []any { return []any{ids[i], project} },
-		func(c *RollupChanges, id int64) { c.Issues = append(c.Issues, id) })
+		func(c *RollupChanges, id int64) { c.Issues = append(c.Issues, id) },
+		func(ctx context.Context, tx *sql.Tx, ids []int64) error {
+			// Only live issues have a rollup row; a restored one gets it back from the writer.
+			return execIn(ctx, tx, `DELETE FROM jira_rollup_rows WHERE issue_id IN (?)`, anyIDs(ids))
+		})
 	if err != nil {
 		return 0, fmt.Errorf("mark jira issues of %s deleted: %w", project, err)
 	}

@@ -133,8 +133,6 @@ func (db *DB) LoadRollupData(ctx context.Context) (*RollupData, error) {
 func (db *DB) LoadRollup(ctx context.Context) (*RollupData, error) {
 	d := &RollupData{DataAsOf: map[string]time.Time{}}
 	var issues *IssueTable
-	var changes pendingChunk
-	var versions, sprints [][2]int64
 	type task struct {
 		name string
 		fn   func(context.Context, *sql.Tx) error
@@ -144,23 +142,11 @@ func (db *DB) LoadRollup(ctx context.Context) (*RollupData, error) {
 			issues, err = loadIssues(ctx, tx)
 			return err
 		}},
-		{"jira status changes", func(ctx context.Context, tx *sql.Tx) (err error) {
-			changes, err = loadTransitions(ctx, tx)
-			return err
-		}},
 		{"github pull requests", func(ctx context.Context, tx *sql.Tx) error {
 			if err := loadPRs(ctx, tx, d); err != nil {
 				return err
 			}
 			return loadReviews(ctx, tx, d)
-		}},
-		{"jira issue sprints", func(ctx context.Context, tx *sql.Tx) (err error) {
-			sprints, err = loadPairs(ctx, tx, "sprint_id", "jira_issue_sprints")
-			return err
-		}},
-		{"jira issue versions", func(ctx context.Context, tx *sql.Tx) (err error) {
-			versions, err = loadPairs(ctx, tx, "version_id", "jira_issue_versions")
-			return err
 		}},
 		{"jira and github tables", func(ctx context.Context, tx *sql.Tx) error {
 			for _, fn := range []func(context.Context, *sql.Tx, *RollupData) error{loadVersions, loadSprints,
@@ -195,10 +181,6 @@ func (db *DB) LoadRollup(ctx context.Context) (*RollupData, error) {
 		return nil, err
 	}
 	d.Table = issues
-	d.Table.attachTransitions(changes)
-	d.Table.IDs = make([]int64, 0, len(versions)+len(sprints))
-	d.Table.attachIDs(versions, func(r *IssueRow) *Span { return &r.Versions })
-	d.Table.attachIDs(sprints, func(r *IssueRow) *Span { return &r.Sprints })
 	return d, nil
 }
 

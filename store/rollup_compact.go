@@ -163,163 +163,93 @@ func (t *IssueTable) index(id int64) int {
 	return i
 }
 
+// loadIssues reads the live issues from jira_rollup_rows (migration 0008): one narrow row
+// each, with its status changes, fix versions and sprints.
 func loadIssues(ctx context.Context, tx *sql.Tx) (*IssueTable, error) {
 	t := newIssueTable()
-	n, err := rowCount(ctx, tx, "jira_issues")
-	if err != nil {
-		return nil, err
+	// Capacities: the flat arrays grown by doubling would leave up to half their size unused.
+	var n, changes, ids int
+	for _, c := range []struct {
+		table string
+		n     *int
+	}{{"jira_rollup_rows", &n}, {"jira_status_changes", &changes}, {"jira_issue_versions", &ids}, {"jira_issue_sprints", &ids}} {
+		k, err := rowCount(ctx, tx, c.table)
+		if err != nil {
+			return nil, err
+		}
+		*c.n += k
 	}
 	t.Rows = make([]IssueRow, 0, n)
-	err = t.scanIssues(ctx, tx, `deleted_at IS NULL`, nil, func(r IssueRow) { t.Rows = append(t.Rows, r) })
+	t.Trans = make([]IssueTransition, 0, changes)
+	t.IDs = make([]int64, 0, ids)
+	err := t.scanIssues(ctx, tx, `true`, nil, func(r IssueRow) { t.Rows = append(t.Rows, r) })
 	return t, err
 }
 
-// scanIssues reads the issues matching cond (a WHERE clause with args), in id order, into
-// rows of t (its strings and lists interned in t).
+// scanIssues reads the live issues matching cond (a WHERE clause on issue_id, with args), in id
+// order, into rows of t: strings and lists interned in t, status changes and ids appended to
+// its flat arrays.
 func (t *IssueTable) scanIssues(ctx context.Context, tx *sql.Tx, cond string, args []any, fn func(IssueRow)) error {
 	// The scan targets live outside the row callback and are reused for every row: declared
 	// inside, each row's would escape to the heap (Scan takes pointers through interfaces).
-	// The text columns come packed in one value (see packSQL); story points stay a REAL
-	// column, since REAL to text is not exact.
 	var id int64
 	var row string
 	var points sql.NullFloat64
 	dest := []any{&id, &row, &points}
-	return each(ctx, tx, `SELECT id, `+packSQL("key", "summary", "project_key", "issue_type", "subtask",
-		"status", "status_category", "assignee", "priority", "labels", "components", "epic_key",
-		"parent_key", "flagged", "created_at", "updated_at", "resolved_at")+`, story_points
-		FROM jira_issues WHERE `+cond+` ORDER BY id`, func(r *sql.Rows) error {
+	return each(ctx, tx, `SELECT issue_id, packed, story_points FROM jira_rollup_rows WHERE `+cond+`
+		ORDER BY issue_id`, func(r *sql.Rows) error {
 		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		f := fields{s: row}
-		is := IssueRow{ID: id}
-		is.Key, is.Summary = clone2(f.next(), f.next())
-		is.Project, is.Type, is.Subtask = t.strID(f.next()), t.strID(f.next()), f.bool()
-		is.Status, is.Category = t.strID(f.next()), t.cat(category(f.next()))
-		is.Assignee, is.Priority = t.strID(f.next()), t.strID(f.next())
-		is.Labels, is.Components = t.listID(f.next()), t.listID(f.next())
-		is.EpicKey, is.ParentKey, is.Flagged = t.strID(f.next()), t.strID(f.next()), f.bool()
-		is.Created, is.Updated, is.Resolved = StampOf(parseBytes(f.next())), StampOf(parseBytes(f.next())), StampOf(parseBytes(f.next()))
-		is.Points, is.Estimated = points.Float64, points.Valid
-		if err := f.done(); err != nil {
+		is, err := t.decodeIssue(id, row)
+		if err != nil {
 			return fmt.Errorf("issue %d: %w", id, err)
 		}
+		is.Points, is.Estimated = points.Float64, points.Valid
 		fn(is)
 		return nil
 	}, args...)
 }
 
-// pendingTransition is a status change read before its issue is known (the issues are read
-// at the same time): 32 bytes, a million issues have millions of changes.
-type pendingTransition struct {
-	issueID  int64
-	at       Stamp
-	from, to uint8
-}
-
-// transitionColumns are the status change's columns in a packed row, for transition.
-var transitionColumns = packSQL("issue_id", "at", "from_category", "to_category")
-
-// transition decodes a status change packed as transitionColumns, with its categories coded
-// in t.
-func (t *IssueTable) transition(row string) (pendingTransition, error) {
+// decodeIssue reads a row packed as jira_rollup_packed packs it.
+func (t *IssueTable) decodeIssue(id int64, row string) (IssueRow, error) {
 	f := fields{s: row}
-	p := pendingTransition{issueID: f.int(), at: StampOf(parseBytes(f.next())),
-		from: t.cat(category(f.next())), to: t.cat(category(f.next()))}
-	if err := f.done(); err != nil {
-		return p, fmt.Errorf("status change: %w", err)
-	}
-	return p, nil
-}
-
-// pendingChunk is status changes read, with the category codes of their reader (which runs
-// beside the issues' reader, with codes of its own).
-type pendingChunk struct {
-	changes []pendingTransition
-	cats    []cairn.StatusCategory
-}
-
-func loadTransitions(ctx context.Context, tx *sql.Tx) (pendingChunk, error) {
-	// A table scan (no ORDER BY): the primary key index does not cover the columns, so reading
-	// in its order would cost a lookup per row. attachTransitions sorts each issue's list.
-	n, err := rowCount(ctx, tx, "jira_status_changes")
-	if err != nil {
-		return pendingChunk{}, err
-	}
-	pending := make([]pendingTransition, 0, n)
-	codes := newIssueTable() // only its Cats
-	var row string           // issue_id, at, from and to categories, packed (see packSQL)
-	dest := []any{&row}
-	err = each(ctx, tx, `SELECT `+transitionColumns+`
-		FROM jira_status_changes`, func(r *sql.Rows) error {
-		if err := r.Scan(dest...); err != nil {
-			return err
+	is := IssueRow{ID: id}
+	is.Key, is.Summary = clone2(f.next(), f.next())
+	is.Project, is.Type, is.Subtask = t.strID(f.next()), t.strID(f.next()), f.bool()
+	is.Status, is.Category = t.strID(f.next()), t.cat(category(f.next()))
+	is.Assignee, is.Priority = t.strID(f.next()), t.strID(f.next())
+	is.Labels, is.Components = t.listID(f.next()), t.listID(f.next())
+	is.EpicKey, is.ParentKey, is.Flagged = t.strID(f.next()), t.strID(f.next()), f.bool()
+	is.Created, is.Updated, is.Resolved = StampOf(parseBytes(f.next())), StampOf(parseBytes(f.next())), StampOf(parseBytes(f.next()))
+	// Status changes, oldest first; changes at the same instant in table order.
+	is.Transitions = Span{Off: uint32(len(t.Trans))}
+	for list := (fields{s: f.next()}); list.s != "" && list.err == nil; {
+		at := StampOf(parseBytes(list.next()))
+		from, to := t.cat(category(list.next())), t.cat(category(list.next()))
+		t.Trans = append(t.Trans, IssueTransition{At: at, From: from, To: to})
+		is.Transitions.N++
+		if list.err != nil {
+			f.err = list.err
 		}
-		p, err := codes.transition(row)
-		if err != nil {
-			return err
-		}
-		pending = append(pending, p)
-		return nil
-	})
-	return pendingChunk{pending, codes.Cats}, err
-}
-
-// attachTransitions gives each issue its status changes, oldest first (changes at the same
-// instant in the order read).
-func (t *IssueTable) attachTransitions(chunks ...pendingChunk) {
-	counts := make([]uint32, len(t.Rows))
-	idx := make([][]int32, len(chunks))
-	for c, ch := range chunks {
-		idx[c] = make([]int32, len(ch.changes))
-		last, li := int64(-1), -1
-		for k, p := range ch.changes {
-			if p.issueID != last {
-				// The table is mostly in the order its issues were stored, often id order:
-				// try the next issue before searching.
-				if li+1 < len(t.Rows) && li >= 0 && t.Rows[li+1].ID == p.issueID {
-					li++
-				} else {
-					li = t.index(p.issueID)
-				}
-				last = p.issueID
+	}
+	if tr := t.Transitions(&is); len(tr) > 1 {
+		slices.SortStableFunc(tr, func(a, b IssueTransition) int {
+			if c := cmpInt(a.At.Sec, b.At.Sec); c != 0 {
+				return c
 			}
-			idx[c][k] = int32(li)
-			if li >= 0 {
-				counts[li]++
+			return cmpInt(a.At.Nsec, b.At.Nsec)
+		})
+	}
+	for _, s := range []*Span{&is.Versions, &is.Sprints} {
+		for list := (fields{s: f.next()}); list.s != "" && list.err == nil; {
+			t.appendID(s, list.int())
+			if list.err != nil {
+				f.err = list.err
 			}
 		}
 	}
-	off := uint32(0)
-	for i, n := range counts {
-		t.Rows[i].Transitions = Span{Off: off}
-		off += n
-	}
-	t.Trans = make([]IssueTransition, off)
-	for c, ch := range chunks {
-		remap := make([]uint8, len(ch.cats))
-		for i, cat := range ch.cats {
-			remap[i] = t.cat(cat)
-		}
-		for k, p := range ch.changes {
-			if i := idx[c][k]; i >= 0 {
-				s := &t.Rows[i].Transitions
-				t.Trans[s.Off+s.N] = IssueTransition{At: p.at, From: remap[p.from], To: remap[p.to]}
-				s.N++
-			}
-		}
-	}
-	for i := range t.Rows {
-		if tr := t.Transitions(&t.Rows[i]); len(tr) > 1 {
-			slices.SortStableFunc(tr, func(a, b IssueTransition) int {
-				if c := cmpInt(a.At.Sec, b.At.Sec); c != 0 {
-					return c
-				}
-				return cmpInt(a.At.Nsec, b.At.Nsec)
-			})
-		}
-	}
+	return is, f.done()
 }
 
 func cmpInt[T int64 | int32](a, b T) int {
@@ -332,25 +262,6 @@ func cmpInt[T int64 | int32](a, b T) int {
 	return 0
 }
 
-// loadPairs reads the (issue id, col) pairs of table in issue order, for attachIDs.
-func loadPairs(ctx context.Context, tx *sql.Tx, col, table string) ([][2]int64, error) {
-	n, err := rowCount(ctx, tx, table)
-	if err != nil {
-		return nil, err
-	}
-	out := make([][2]int64, 0, n)
-	var id, v int64
-	dest := []any{&id, &v}
-	err = each(ctx, tx, `SELECT issue_id, `+col+` FROM `+table+` ORDER BY issue_id, `+col, func(r *sql.Rows) error {
-		if err := r.Scan(dest...); err != nil {
-			return err
-		}
-		out = append(out, [2]int64{id, v})
-		return nil
-	})
-	return out, err
-}
-
 // appendID adds id to the list s of one issue, whose ids arrive together (pairs in issue
 // order): a flat array, each list one range.
 func (t *IssueTable) appendID(s *Span, id int64) {
@@ -359,23 +270,6 @@ func (t *IssueTable) appendID(s *Span, id int64) {
 	}
 	t.IDs = append(t.IDs, id)
 	s.N++
-}
-
-// attachIDs gives each issue the ids of pairs (in issue order) as the list span picks: one
-// walk along both, which are in id order.
-func (t *IssueTable) attachIDs(pairs [][2]int64, span func(*IssueRow) *Span) {
-	r := 0
-	for _, p := range pairs {
-		for r < len(t.Rows) && t.Rows[r].ID < p[0] {
-			r++
-		}
-		if r == len(t.Rows) {
-			return
-		}
-		if t.Rows[r].ID == p[0] {
-			t.appendID(span(&t.Rows[r]), p[1])
-		}
-	}
 }
 
 // NewIssueTable returns the compact form of issues, which must be sorted by id (as loaded).

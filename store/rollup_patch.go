@@ -56,82 +56,11 @@ func patchIssues(ctx context.Context, tx *sql.Tx, t *IssueTable, ids []int64) er
 	if len(ids) == 0 {
 		return nil
 	}
-	arg := []any{jsonInts(ids)}
+	// The fresh rows' status changes and ids go at the end of the flat arrays.
 	var fresh []IssueRow
-	if err := t.scanIssues(ctx, tx, `deleted_at IS NULL AND id `+inIDs, arg, func(r IssueRow) { fresh = append(fresh, r) }); err != nil {
+	if err := t.scanIssues(ctx, tx, `issue_id `+inIDs, []any{jsonInts(ids)}, func(r IssueRow) { fresh = append(fresh, r) }); err != nil {
 		return err
 	}
-	// Status changes in the order a full load attaches them: by time, ties in table order.
-	var changes []pendingTransition
-	codes := newIssueTable()
-	var row string
-	err := each(ctx, tx, `SELECT `+transitionColumns+`
-		FROM jira_status_changes WHERE issue_id `+inIDs+` ORDER BY issue_id, rowid`, func(r *sql.Rows) error {
-		if err := r.Scan(&row); err != nil {
-			return err
-		}
-		p, err := codes.transition(row)
-		if err != nil {
-			return err
-		}
-		changes = append(changes, p)
-		return nil
-	}, arg...)
-	if err != nil {
-		return err
-	}
-	pairs := func(col, table string) ([][2]int64, error) {
-		var out [][2]int64
-		var id, v int64
-		err := each(ctx, tx, `SELECT issue_id, `+col+` FROM `+table+` WHERE issue_id `+inIDs+` ORDER BY issue_id, `+col,
-			func(r *sql.Rows) error {
-				if err := r.Scan(&id, &v); err != nil {
-					return err
-				}
-				out = append(out, [2]int64{id, v})
-				return nil
-			}, arg...)
-		return out, err
-	}
-	versions, err := pairs("version_id", "jira_issue_versions")
-	if err != nil {
-		return err
-	}
-	sprints, err := pairs("sprint_id", "jira_issue_sprints")
-	if err != nil {
-		return err
-	}
-	// The fresh rows' lists go at the end of the flat arrays.
-	sub := &IssueTable{Rows: fresh, Cats: t.Cats}
-	remap := make([]uint8, len(codes.Cats))
-	for i, c := range codes.Cats {
-		remap[i] = t.cat(c)
-	}
-	k := 0
-	for i := range fresh {
-		r := &fresh[i]
-		r.Transitions = Span{Off: uint32(len(t.Trans))}
-		for k < len(changes) && changes[k].issueID < r.ID {
-			k++
-		}
-		for ; k < len(changes) && changes[k].issueID == r.ID; k++ {
-			p := changes[k]
-			t.Trans = append(t.Trans, IssueTransition{At: p.at, From: remap[p.from], To: remap[p.to]})
-			r.Transitions.N++
-		}
-		if tr := t.Transitions(r); len(tr) > 1 {
-			slices.SortStableFunc(tr, func(a, b IssueTransition) int {
-				if c := cmpInt(a.At.Sec, b.At.Sec); c != 0 {
-					return c
-				}
-				return cmpInt(a.At.Nsec, b.At.Nsec)
-			})
-		}
-	}
-	sub.IDs = t.IDs
-	sub.attachIDs(versions, func(r *IssueRow) *Span { return &r.Versions })
-	sub.attachIDs(sprints, func(r *IssueRow) *Span { return &r.Sprints })
-	t.IDs = sub.IDs
 	// When no named issue is gone, each row is replaced where it is (edits, the usual case)
 	// and new issues whose ids are the highest are appended (new issues, the next most usual);
 	// else the rows not named and the fresh ones are merged in id order.

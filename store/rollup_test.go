@@ -50,6 +50,9 @@ func TestLoadRollupData(t *testing.T) {
 	exec(t, db, `INSERT INTO github_issues (id, repo, number, title, state, created_at, updated_at, raw_json) VALUES (200, 'acme/web', 9, 'bug', 'open', '2026-10-03T00:00:00Z', '2026-10-03T00:00:00Z', '{}')`)
 	exec(t, db, `INSERT INTO sync_runs (connector, started_at, finished_at, status) VALUES
 		('jira', '2026-11-02T00:00:00Z', '2026-11-02T00:05:00Z', 'ok'), ('jira', '2026-11-03T00:00:00Z', '2026-11-03T00:05:00Z', 'failed')`)
+	if err := db.RepackJiraRollupRows(ctx); err != nil { // written by SQL, not the store's writer
+		t.Fatal(err)
+	}
 
 	d, err := db.LoadRollupData(ctx)
 	if err != nil {

@@ -87,6 +87,9 @@ func reportSetup(t *testing.T, rollups ...time.Time) string {
 		}
 		return nil
 	})
+	if err == nil {
+		err = db.RepackJiraRollupRows(ctx) // written by SQL, not the store's writer
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
