@@ -114,17 +114,23 @@ func compute(in *Input, spec Spec, asOf time.Time, own bool) *Report {
 			specs = append(specs, &ps.Milestones[k])
 		}
 	}
+	// Program flows before the milestones: their groups and windows (tens of MB at a million
+	// items) are garbage by the time the milestones' reports, the last to grow the heap, are.
+	if len(c.spec.Programs) > 0 { // none stays nil (JSON null), as it always was
+		r.Programs = make([]ProgramReport, len(c.spec.Programs))
+	}
+	progItems, progPRs := c.programGroups(members)
+	parallel(len(r.Programs), func(pi int) {
+		r.Programs[pi].Flow = w.flow(progItems[pi], progPRs[pi], &c.win)
+	})
+	progItems, progPRs = nil, nil
+
 	reports := make([]MilestoneReport, len(members))
 	parallel(len(members), func(g int) {
 		m := c.milestone(c.msProgram[g], specs[g], members[g], nil)
 		c.rubric(&m)
 		reports[g] = m
 	})
-
-	progItems, progPRs := c.programGroups(members)
-	if len(c.spec.Programs) > 0 { // none stays nil (JSON null), as it always was
-		r.Programs = make([]ProgramReport, len(c.spec.Programs))
-	}
 	g := 0
 	for pi, ps := range c.spec.Programs {
 		pr := &r.Programs[pi]
@@ -136,9 +142,6 @@ func compute(in *Input, spec Spec, asOf time.Time, own bool) *Report {
 			pr.Blockers = append(pr.Blockers, m.Blockers...)
 		}
 	}
-	parallel(len(r.Programs), func(pi int) {
-		r.Programs[pi].Flow = w.flow(progItems[pi], progPRs[pi], &c.win)
-	})
 	for pi := range r.Programs {
 		pr := &r.Programs[pi]
 		pr.Blockers, pr.Dependencies = programBlockers(pr.Blockers)

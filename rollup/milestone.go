@@ -37,6 +37,7 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32,
 	m.Due, m.DueSource = w.due(ms)
 	ev := &m.Evidence
 	refs := map[int32]bool{}
+	var stale []int32 // members in progress without a change for StaleDays
 	staleBefore := c.asOf.AddDate(0, 0, -c.spec.StaleDays)
 	weekAgo := c.asOf.AddDate(0, 0, -7)
 	reviewBefore := c.asOf.Add(-time.Duration(c.spec.ReviewWaitHours) * time.Hour)
@@ -83,9 +84,7 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32,
 			updated := w.updated(it)
 			clk.edge(updated.AddDate(0, 0, c.spec.StaleDays).Add(1)) // the first asOf it is stale at
 			if updated.Before(staleBefore) {
-				r := w.ref(i)
-				r.Since = updated
-				m.Stale = append(m.Stale, r)
+				stale = append(stale, i) // refs made below, in one allocation
 				ev.Stale = append(ev.Stale, it.key)
 			}
 		default:
@@ -109,6 +108,13 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32,
 			m.Blockers = append(m.Blockers, c.blockers(program, i, clk)...)
 		}
 		c.waitingReview(&m, i, reviewBefore, clk)
+	}
+	if len(stale) > 0 {
+		m.Stale = make([]ItemRef, len(stale))
+		for k, i := range stale {
+			m.Stale[k] = w.ref(i)
+			m.Stale[k].Since = w.updated(&w.items[i])
+		}
 	}
 	m.InProgress = m.Scope.InProgress
 	if m.Scope.Total > 0 {
@@ -169,7 +175,14 @@ func (c *computer) milestone(program string, ms *MilestoneSpec, members []int32,
 		order = append(order, i)
 	}
 	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(w.items[a].key, w.items[b].key) })
-	ev.Items = make([]ItemRef, 0, len(order)+len(m.WaitingReview)+len(m.Blockers))
+	n := len(order) + len(m.WaitingReview)
+	for _, b := range m.Blockers {
+		n++
+		if b.Blocking != nil {
+			n++
+		}
+	}
+	ev.Items = make([]ItemRef, 0, n) // exactly: a large milestone's would be regrown twice
 	for _, i := range order {
 		ev.Items = append(ev.Items, w.ref(i))
 	}

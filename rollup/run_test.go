@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"path/filepath"
+	"runtime/debug"
 	"testing"
 
 	"github.com/cairn-dev/cairn/store"
@@ -33,6 +34,9 @@ func TestRunStoresReportAndSnapshots(t *testing.T) {
 		}
 		return nil
 	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RepackJiraRollupRows(ctx); err != nil { // written by SQL, not the store's writer
 		t.Fatal(err)
 	}
 	spec := Spec{Programs: []ProgramSpec{{Name: "Payments", Milestones: []MilestoneSpec{{Name: "V1", FixVersions: []string{"V1"}}}}}, Trials: 500}
@@ -105,5 +109,25 @@ func TestMissingHistoryBackfillsOnlyNewMilestones(t *testing.T) {
 	in.History = append(in.History, Snapshot{Program: "Payments", Milestone: "Empty", Day: at("2026-11-20")})
 	if got := missingHistory(in, spec, testAsOf); got != nil {
 		t.Errorf("got %d snapshots, want none when every milestone has history", len(got))
+	}
+}
+
+// TestWithGCPercent: the collector's headroom is at most the one asked for while fn runs, a
+// tighter setting (or collection off) is kept, and the setting is put back afterwards.
+func TestWithGCPercent(t *testing.T) {
+	old := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(old)
+	for _, c := range []struct{ before, during int }{{100, 25}, {10, 10}, {-1, -1}} {
+		debug.SetGCPercent(c.before)
+		var got int
+		withGCPercent(25, func() {
+			got = debug.SetGCPercent(c.during) // reads it (and writes it back)
+		})
+		if got != c.during {
+			t.Errorf("GOGC %d: %d while computing, want %d", c.before, got, c.during)
+		}
+		if after := debug.SetGCPercent(100); after != c.before {
+			t.Errorf("GOGC %d: %d afterwards, want it back", c.before, after)
+		}
 	}
 }
