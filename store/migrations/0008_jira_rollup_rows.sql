@@ -16,38 +16,41 @@ CREATE TABLE jira_rollup_rows (
 );
 
 -- A field is "<byte length>:<bytes>", NULL the empty field; a list field is its elements'
--- packed fields, one after the other.
+-- packed fields, one after the other. Only SQL that older SQLite versions read (no concat(),
+-- octet_length() or ORDER BY inside group_concat()): a view in the schema that the sqlite3
+-- tool of a Debian stable could not parse would keep it from opening the database at all.
+-- group_concat() takes the rows of an ordered subquery in its order.
 CREATE VIEW jira_rollup_packed AS
-SELECT i.id AS issue_id, concat(
-  octet_length(i.key), ':', i.key,
-  octet_length(i.summary), ':', i.summary,
-  octet_length(i.project_key), ':', i.project_key,
-  octet_length(i.issue_type), ':', i.issue_type,
-  octet_length(i.subtask), ':', i.subtask,
-  octet_length(i.status), ':', i.status,
-  octet_length(i.status_category), ':', i.status_category,
-  octet_length(ifnull(i.assignee, '')), ':', i.assignee,
-  octet_length(ifnull(i.priority, '')), ':', i.priority,
-  octet_length(i.labels), ':', i.labels,
-  octet_length(i.components), ':', i.components,
-  octet_length(ifnull(i.epic_key, '')), ':', i.epic_key,
-  octet_length(ifnull(i.parent_key, '')), ':', i.parent_key,
-  octet_length(i.flagged), ':', i.flagged,
-  octet_length(i.created_at), ':', i.created_at,
-  octet_length(i.updated_at), ':', i.updated_at,
-  octet_length(ifnull(i.resolved_at, '')), ':', i.resolved_at,
-  (SELECT concat(octet_length(l), ':', l) FROM (SELECT ifnull(group_concat(concat(
-      octet_length(c.at), ':', c.at,
-      octet_length(ifnull(c.from_category, '')), ':', c.from_category,
-      octet_length(ifnull(c.to_category, '')), ':', c.to_category), '' ORDER BY c.rowid), '') AS l
-    FROM jira_status_changes c WHERE c.issue_id = i.id)),
-  (SELECT concat(octet_length(l), ':', l) FROM (SELECT ifnull(group_concat(concat(
-      octet_length(v.version_id), ':', v.version_id), '' ORDER BY v.version_id), '') AS l
-    FROM jira_issue_versions v WHERE v.issue_id = i.id)),
-  (SELECT concat(octet_length(l), ':', l) FROM (SELECT ifnull(group_concat(concat(
-      octet_length(s.sprint_id), ':', s.sprint_id), '' ORDER BY s.sprint_id), '') AS l
-    FROM jira_issue_sprints s WHERE s.issue_id = i.id))
-) AS packed, i.story_points
+SELECT i.id AS issue_id,
+  length(CAST(i.key AS BLOB)) || ':' || i.key ||
+  length(CAST(i.summary AS BLOB)) || ':' || i.summary ||
+  length(CAST(i.project_key AS BLOB)) || ':' || i.project_key ||
+  length(CAST(i.issue_type AS BLOB)) || ':' || i.issue_type ||
+  length(CAST(i.subtask AS BLOB)) || ':' || i.subtask ||
+  length(CAST(i.status AS BLOB)) || ':' || i.status ||
+  length(CAST(i.status_category AS BLOB)) || ':' || i.status_category ||
+  length(CAST(ifnull(i.assignee, '') AS BLOB)) || ':' || ifnull(i.assignee, '') ||
+  length(CAST(ifnull(i.priority, '') AS BLOB)) || ':' || ifnull(i.priority, '') ||
+  length(CAST(i.labels AS BLOB)) || ':' || i.labels ||
+  length(CAST(i.components AS BLOB)) || ':' || i.components ||
+  length(CAST(ifnull(i.epic_key, '') AS BLOB)) || ':' || ifnull(i.epic_key, '') ||
+  length(CAST(ifnull(i.parent_key, '') AS BLOB)) || ':' || ifnull(i.parent_key, '') ||
+  length(CAST(i.flagged AS BLOB)) || ':' || i.flagged ||
+  length(CAST(i.created_at AS BLOB)) || ':' || i.created_at ||
+  length(CAST(i.updated_at AS BLOB)) || ':' || i.updated_at ||
+  length(CAST(ifnull(i.resolved_at, '') AS BLOB)) || ':' || ifnull(i.resolved_at, '') ||
+  (SELECT length(CAST(l AS BLOB)) || ':' || l FROM (SELECT ifnull(group_concat(f, ''), '') AS l FROM (
+    SELECT length(CAST(c.at AS BLOB)) || ':' || c.at ||
+      length(CAST(ifnull(c.from_category, '') AS BLOB)) || ':' || ifnull(c.from_category, '') ||
+      length(CAST(ifnull(c.to_category, '') AS BLOB)) || ':' || ifnull(c.to_category, '') AS f
+    FROM jira_status_changes c WHERE c.issue_id = i.id ORDER BY c.rowid))) ||
+  (SELECT length(CAST(l AS BLOB)) || ':' || l FROM (SELECT ifnull(group_concat(f, ''), '') AS l FROM (
+    SELECT length(CAST(v.version_id AS BLOB)) || ':' || v.version_id AS f
+    FROM jira_issue_versions v WHERE v.issue_id = i.id ORDER BY v.version_id))) ||
+  (SELECT length(CAST(l AS BLOB)) || ':' || l FROM (SELECT ifnull(group_concat(f, ''), '') AS l FROM (
+    SELECT length(CAST(s.sprint_id AS BLOB)) || ':' || s.sprint_id AS f
+    FROM jira_issue_sprints s WHERE s.issue_id = i.id ORDER BY s.sprint_id)))
+  AS packed, i.story_points
 FROM jira_issues i WHERE i.deleted_at IS NULL;
 
 INSERT INTO jira_rollup_rows (issue_id, packed, story_points)
