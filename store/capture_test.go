@@ -282,36 +282,6 @@ func TestCaptureCoversEveryWrite(t *testing.T) {
 	}
 }
 
-// checkRollupRows holds jira_rollup_rows, which the store's writes keep, to its definition,
-// the view jira_rollup_packed over the stored rows (migration 0008).
-func checkRollupRows(t *testing.T, db *DB, what string) {
-	t.Helper()
-	read := func(from string) map[int64]string {
-		rows, err := db.write.Query(`SELECT issue_id, packed, ifnull(story_points, 'NULL') FROM ` + from)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		out := map[int64]string{}
-		for rows.Next() {
-			var id int64
-			var packed string
-			var points any
-			if err := rows.Scan(&id, &packed, &points); err != nil {
-				t.Fatal(err)
-			}
-			out[id] = fmt.Sprintf("%s points %v", packed, points)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
-	if diff := cmp.Diff(read("jira_rollup_packed"), read("jira_rollup_rows")); diff != "" {
-		t.Errorf("%s: jira_rollup_rows differ from jira_rollup_packed (-view +table):\n%s", what, diff)
-	}
-}
-
 // TestCaptureOnlyCommitted: the change list is written in the transaction of the write, so a
 // page that fails after its keys were listed (here its reviews are refused) lists nothing.
 func TestCaptureOnlyCommitted(t *testing.T) {

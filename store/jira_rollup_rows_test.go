@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -39,7 +41,7 @@ func TestRollupRowsMigration(t *testing.T) {
 	if _, err := db.MarkJiraDeleted(ctx, "PAY", []int64{issues[4].ID}, at); err != nil {
 		t.Fatal(err)
 	}
-	written := rollupRows(t, db)
+	written := rollupRows(t, db, "jira_rollup_rows")
 	before, err := db.LoadRollupData(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +57,7 @@ func TestRollupRowsMigration(t *testing.T) {
 	if len(written) != len(issues)-1 {
 		t.Errorf("rows written: %d, want %d (one issue deleted)", len(written), len(issues)-1)
 	}
-	if diff := cmp.Diff(written, rollupRows(t, db)); diff != "" {
+	if diff := cmp.Diff(written, rollupRows(t, db, "jira_rollup_rows")); diff != "" {
 		t.Errorf("rows after the migration differ from the writer's (-writer +migration):\n%s", diff)
 	}
 	after, err := db.LoadRollupData(ctx)
@@ -67,9 +69,19 @@ func TestRollupRowsMigration(t *testing.T) {
 	}
 }
 
-func rollupRows(t *testing.T, db *DB) map[int64]string {
+// checkRollupRows holds jira_rollup_rows, which the store's writes keep, to its definition,
+// the view jira_rollup_packed over the stored rows (migration 0008).
+func checkRollupRows(t *testing.T, db *DB, what string) {
 	t.Helper()
-	rows, err := db.write.Query(`SELECT issue_id, packed FROM jira_rollup_rows`)
+	if diff := cmp.Diff(rollupRows(t, db, "jira_rollup_packed"), rollupRows(t, db, "jira_rollup_rows")); diff != "" {
+		t.Errorf("%s: jira_rollup_rows differ from jira_rollup_packed (-view +table):\n%s", what, diff)
+	}
+}
+
+// rollupRows reads the rollup rows of table (or view) from: each row's packed text and points.
+func rollupRows(t *testing.T, db *DB, from string) map[int64]string {
+	t.Helper()
+	rows, err := db.write.Query(`SELECT issue_id, packed, story_points FROM ` + from)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,10 +90,14 @@ func rollupRows(t *testing.T, db *DB) map[int64]string {
 	for rows.Next() {
 		var id int64
 		var packed string
-		if err := rows.Scan(&id, &packed); err != nil {
+		var points sql.NullFloat64
+		if err := rows.Scan(&id, &packed, &points); err != nil {
 			t.Fatal(err)
 		}
-		out[id] = packed
+		out[id] = fmt.Sprintf("%s points %v", packed, points)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

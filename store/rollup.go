@@ -127,9 +127,9 @@ func (db *DB) LoadRollupData(ctx context.Context) (*RollupData, error) {
 
 // LoadRollup reads everything the rollup needs, streaming each table once. Two read
 // transactions (one per core), begun together, take the load's tasks off one list, largest
-// first, so that they end about together (Jira issues on one, status changes then the rest on
-// the other). A sync page committed between the two transactions' starts can leave one a page
-// behind the other, which the next rollup corrects.
+// first, so that they end about together (the Jira issues' packed rows on one, pull requests
+// and the rest on the other). A sync page committed between the two transactions' starts can
+// leave one a page behind the other, which the next rollup corrects.
 func (db *DB) LoadRollup(ctx context.Context) (*RollupData, error) {
 	d := &RollupData{DataAsOf: map[string]time.Time{}}
 	var issues *IssueTable

@@ -262,8 +262,8 @@ func cmpInt[T int64 | int32](a, b T) int {
 	return 0
 }
 
-// appendID adds id to the list s of one issue, whose ids arrive together (pairs in issue
-// order): a flat array, each list one range.
+// appendID adds id to the list s of one issue, whose ids arrive together: a flat array, each
+// list one range.
 func (t *IssueTable) appendID(s *Span, id int64) {
 	if s.N == 0 {
 		s.Off = uint32(len(t.IDs))

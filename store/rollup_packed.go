@@ -11,7 +11,8 @@ import (
 // there, so the wide queries ask SQLite for one packed text value per row instead: every
 // field as "<byte length>:<bytes>", NULL as the empty string. The length prefix makes the
 // encoding exact for any content (a separator could occur in a summary or a label), and the
-// fields come back as substrings of the one value, without a copy each.
+// fields come back as substrings of the one value, without a copy each. The Jira issues' rows
+// are packed the same way at write time (jira_rollup_rows, see jira_rollup_rows.go).
 
 // packSQL returns the SQL expression that packs cols (column names or expressions) into one
 // text value, read back with fields.
