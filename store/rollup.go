@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -553,6 +554,7 @@ type StoredReport struct {
 	AsOf    time.Time
 	ISOWeek string
 	JSON    []byte
+	Version string // as LatestReportVersion gives it
 }
 
 // SaveReport stores one rollup report (JSON) with its as-of time and ISO week. Reports are large
@@ -599,6 +601,25 @@ func (db *DB) ReportForWeek(ctx context.Context, isoWeek string) (StoredReport, 
 		WHERE iso_week = ? ORDER BY as_of DESC, id DESC LIMIT 1`, isoWeek)
 }
 
+// LatestReportVersion identifies the latest report (its id and as-of time) from one row,
+// without reading the report: whoever keeps a report it decoded can tell whether a newer one
+// was stored. It wraps cairn.ErrNotFound when there is none.
+func (db *DB) LatestReportVersion(ctx context.Context) (string, error) {
+	var id int64
+	var asOf string
+	err := db.read.QueryRowContext(ctx, `SELECT id, as_of FROM rollup_reports
+		ORDER BY as_of DESC, id DESC LIMIT 1`).Scan(&id, &asOf)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("read report version: %w", cairn.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read report version: %w", err)
+	}
+	return reportVersion(id, asOf), nil
+}
+
+func reportVersion(id int64, asOf string) string { return strconv.FormatInt(id, 10) + "@" + asOf }
+
 func (db *DB) oneReport(ctx context.Context, query string, args ...any) (StoredReport, error) {
 	var r StoredReport
 	// One read transaction: the skeleton and its parts of the same report (see SaveReportParts).
@@ -607,7 +628,7 @@ func (db *DB) oneReport(ctx context.Context, query string, args ...any) (StoredR
 		if err := tx.QueryRowContext(ctx, query, args...).Scan(&r.ID, &asOf, &r.ISOWeek, &body); err != nil {
 			return err
 		}
-		r.AsOf = parseText(asOf)
+		r.AsOf, r.Version = parseText(asOf), reportVersion(r.ID, asOf)
 		var err error
 		r.JSON, err = assembleReport(ctx, tx, r.ID, body)
 		return err

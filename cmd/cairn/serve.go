@@ -167,10 +167,10 @@ func (m *Main) Run(ctx context.Context) error {
 		conns = append(conns, c)
 	}
 
-	reports := rollup.Reports{DB: db}
-	// The pages and the metrics check the latest report's version (one row) on each request
-	// and render the report once, not on every request.
-	versioned := versionedReports{reports}
+	// The API, the pages and the metrics share the latest report, decoded once per report; each
+	// request reads one row to learn whether a newer one was stored. The pages and the metrics
+	// also render it once, not on every request.
+	reports := &rollup.CachedReports{Reports: rollup.Reports{DB: db}}
 	m.Registry = prometheus.NewRegistry()
 	if err := m.Registry.Register(collectors.NewGoCollector()); err != nil {
 		return err
@@ -181,7 +181,7 @@ func (m *Main) Run(ctx context.Context) error {
 	// /metrics: the runtime, process and health series gathered on each scrape, then the
 	// report's, encoded once per report (metrics.Handler). Registry holds the same live
 	// collectors for whoever gathers it, not the report's.
-	metricsHandler := metrics.Handler(metrics.New(metrics.StoredReports{DB: db}, metrics.Options{Logger: log}),
+	metricsHandler := metrics.Handler(metrics.New(reports, metrics.Options{Logger: log}),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), m.Health)
 	var jobs []service.Job
 	if cfg.Pages.Schedule != "" {
@@ -197,7 +197,7 @@ func (m *Main) Run(ctx context.Context) error {
 	spec := rollupSpec(cfg)
 	engine := rollup.NewEngine(db, spec)
 	engine.Log = log
-	pagesHandler := pages.NewHandler(versioned, pageOptions(cfg))
+	pagesHandler := pages.NewHandler(reports, pageOptions(cfg))
 	apiHandler := api.Handler(reports)
 	m.Service, err = service.New(service.Options{
 		DB:         db,
@@ -230,14 +230,6 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	return m.Service.Start(ctx)
-}
-
-// versionedReports are the stored reports with a cheap check of which is the latest
-// (pages.Versioner).
-type versionedReports struct{ rollup.Reports }
-
-func (r versionedReports) LatestReportVersion(ctx context.Context) (string, error) {
-	return metrics.StoredReports{DB: r.DB}.LatestReportVersion(ctx)
 }
 
 // Addr is the address the HTTP server listens on ("" before Run).

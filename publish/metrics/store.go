@@ -2,12 +2,7 @@ package metrics
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"fmt"
-	"strconv"
 
-	"github.com/cairn-dev/cairn"
 	"github.com/cairn-dev/cairn/rollup"
 	"github.com/cairn-dev/cairn/store"
 )
@@ -25,18 +20,7 @@ func (s StoredReports) LatestReport(ctx context.Context) (*rollup.Report, error)
 }
 
 // LatestReportVersion identifies the latest stored report (id and as-of time) without reading
-// its JSON. It queries the documented rollup_reports table (docs/schema.md) with the same order
-// as store.DB.LatestReport.
+// its JSON (store.DB.LatestReportVersion).
 func (s StoredReports) LatestReportVersion(ctx context.Context) (string, error) {
-	var id int64
-	var asOf string
-	err := s.DB.ReadDB().QueryRowContext(ctx, `SELECT id, as_of FROM rollup_reports
-		ORDER BY as_of DESC, id DESC LIMIT 1`).Scan(&id, &asOf)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("read report version: %w", cairn.ErrNotFound)
-	}
-	if err != nil {
-		return "", fmt.Errorf("read report version: %w", err)
-	}
-	return strconv.FormatInt(id, 10) + "@" + asOf, nil
+	return s.DB.LatestReportVersion(ctx)
 }
