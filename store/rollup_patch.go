@@ -92,25 +92,38 @@ func patchIssues(ctx context.Context, tx *sql.Tx, t *IssueTable, ids []int64) er
 			return nil
 		}
 	}
-	gone := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		gone[id] = true
-	}
-	out := make([]IssueRow, 0, len(t.Rows)+len(fresh))
+	gone := setOf(ids)
+	t.Rows = mergeFresh(t.Rows, fresh, func(r *IssueRow) bool { return gone[r.ID] },
+		func(a, b *IssueRow) bool { return a.ID < b.ID })
+	return nil
+}
+
+// mergeFresh returns rows without those gone, with fresh (in the rows' order, which before
+// defines) merged in where they belong: the patch of a sorted list where rows went or
+// arrived in the middle.
+func mergeFresh[T any](rows, fresh []T, gone func(*T) bool, before func(a, b *T) bool) []T {
+	out := make([]T, 0, len(rows)+len(fresh))
 	j := 0
-	for i := range t.Rows {
-		r := &t.Rows[i]
-		for j < len(fresh) && fresh[j].ID < r.ID {
+	for i := range rows {
+		r := &rows[i]
+		for j < len(fresh) && before(&fresh[j], r) {
 			out = append(out, fresh[j])
 			j++
 		}
-		if !gone[r.ID] {
+		if !gone(r) {
 			out = append(out, *r)
 		}
 	}
-	out = append(out, fresh[j:]...)
-	t.Rows = out
-	return nil
+	return append(out, fresh[j:]...)
+}
+
+// setOf returns the set of keys.
+func setOf[K comparable](keys []K) map[K]bool {
+	set := make(map[K]bool, len(keys))
+	for _, k := range keys {
+		set[k] = true
+	}
+	return set
 }
 
 // patchLinks replaces the links of ids by what is stored now, keeping d.Links in id order.
@@ -130,22 +143,9 @@ func patchLinks(ctx context.Context, tx *sql.Tx, d *RollupData, ids []int64) err
 	if err != nil {
 		return err
 	}
-	gone := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		gone[id] = true
-	}
-	out := make([]cairn.IssueLink, 0, len(d.Links)+len(fresh))
-	j := 0
-	for _, l := range d.Links {
-		for j < len(fresh) && fresh[j].ID < l.ID {
-			out = append(out, fresh[j])
-			j++
-		}
-		if !gone[l.ID] {
-			out = append(out, l)
-		}
-	}
-	d.Links = append(out, fresh[j:]...)
+	gone := setOf(ids)
+	d.Links = mergeFresh(d.Links, fresh, func(l *cairn.IssueLink) bool { return gone[l.ID] },
+		func(a, b *cairn.IssueLink) bool { return a.ID < b.ID })
 	return nil
 }
 
@@ -242,23 +242,9 @@ func placePRs(d *RollupData, refs []PRRef, fresh []RollupPR) {
 		}
 		return
 	}
-	gone := make(map[PRRef]bool, len(refs))
-	for _, r := range refs {
-		gone[r] = true
-	}
-	out := make([]RollupPR, 0, len(d.PRs)+len(fresh))
-	j := 0
-	for i := range d.PRs {
-		p := &d.PRs[i]
-		for j < len(fresh) && comparePRs(fresh[j], *p) < 0 {
-			out = append(out, fresh[j])
-			j++
-		}
-		if !gone[PRRef{p.Repo, p.Number}] {
-			out = append(out, *p)
-		}
-	}
-	d.PRs = append(out, fresh[j:]...)
+	gone := setOf(refs)
+	d.PRs = mergeFresh(d.PRs, fresh, func(p *RollupPR) bool { return gone[PRRef{p.Repo, p.Number}] },
+		func(a, b *RollupPR) bool { return comparePRs(*a, *b) < 0 })
 }
 
 // patchPRLinks brings links up to date for refs, whose links are now: it keeps those still
