@@ -120,15 +120,7 @@ func testEngineMatchesRun(t *testing.T, seed uint64) {
 				w.asOf = w.asOf.Add(18 * time.Hour)
 			}
 		}
-		copyPath := filepath.Join(dir, fmt.Sprintf("copy-%d.db", step))
-		vac, err := sql.Open("sqlite", filepath.Join(dir, "engine.db")) // the store's pools cannot VACUUM
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := vac.ExecContext(ctx, `VACUUM INTO ?`, copyPath); err != nil {
-			t.Fatal(err)
-		}
-		vac.Close()
+		copyPath := copyDB(t, dir, fmt.Sprintf("copy-%d.db", step))
 		got, info, err := e.Update(ctx, w.asOf)
 		if err != nil {
 			t.Fatalf("step %d: %v", step, err)
@@ -226,15 +218,7 @@ func TestEngineStoresPartsAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.asOf = asOf.Add(2 * time.Minute)
-	copyPath := filepath.Join(dir, "copy.db")
-	vac, err := sql.Open("sqlite", filepath.Join(dir, "engine.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := vac.ExecContext(ctx, `VACUUM INTO ?`, copyPath); err != nil {
-		t.Fatal(err)
-	}
-	vac.Close()
+	copyPath := copyDB(t, dir, "copy.db")
 	got, info, err := e.Update(ctx, w.asOf)
 	if err != nil || info.Full {
 		t.Fatalf("update: %+v, %v; want an incremental update", info, err)
@@ -249,4 +233,20 @@ func TestEngineStoresPartsAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	compareStores(t, "after another report", db, ref, got, want)
+}
+
+// copyDB copies dir's engine.db, as it is now, to dir/name (VACUUM INTO: the store's pools
+// cannot VACUUM) and returns the copy's path.
+func copyDB(t *testing.T, dir, name string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	vac, err := sql.Open("sqlite", filepath.Join(dir, "engine.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vac.Close()
+	if _, err := vac.ExecContext(context.Background(), `VACUUM INTO ?`, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
