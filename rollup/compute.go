@@ -114,8 +114,8 @@ func compute(in *Input, spec Spec, asOf time.Time, own bool) *Report {
 			specs = append(specs, &ps.Milestones[k])
 		}
 	}
-	// Program flows before the milestones: their groups and windows (tens of MB at a million
-	// items) are garbage by the time the milestones' reports, the last to grow the heap, are.
+	// Program flows first: their item groups and duration windows (tens of MB at a million
+	// items) are garbage before the milestones' reports, the last to grow the heap, are built.
 	if len(c.spec.Programs) > 0 { // none stays nil (JSON null), as it always was
 		r.Programs = make([]ProgramReport, len(c.spec.Programs))
 	}

@@ -69,8 +69,8 @@ func Run(ctx context.Context, db *store.DB, spec Spec, asOf time.Time) (*Report,
 // the world built on it and the report are all live (about 0.8 GB at a million issues), and
 // with the default headroom (100%: a collection when the heap doubles what the last one left)
 // the garbage of the milestones' evidence took the heap to 0.94-1.05 GB before anything was
-// freed. 25% keeps a million issues' rollup at about 0.95 GB of RSS for about 0.3 s more CPU
-// (BENCHMARKS.md).
+// freed. 25% keeps a million issues' rollup at about 0.9 GB of RSS for at most a CPU second
+// more, within the runs' noise (BENCHMARKS.md).
 const computeGCPercent = 25
 
 // gcPercent serialises withGCPercent: the setting is the process's.
